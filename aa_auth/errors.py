@@ -1,0 +1,39 @@
+"""One exception root, the SPEC's reason codes as an enum, and named custom-error classes."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class Reason(IntEnum):
+    """Reason codes of SPEC section 5 (and 255 at the venue, section 9)."""
+
+    AUTHORIZED = 0
+    BAD_SIGNATURE = 1
+    UNKNOWN_SIGNER = 2
+    SESSION_REVOKED = 3
+    ACCOUNT_FROZEN = 4
+    SESSION_NOT_YET_VALID = 5
+    SESSION_EXPIRED = 6
+    VENUE_NOT_ALLOWED = 7
+    MARKET_NOT_ALLOWED = 8
+    ORDER_TOO_LARGE = 9
+    PRICE_OUT_OF_BAND = 10
+    ORDER_EXPIRED = 11
+    NONCE_ALREADY_USED = 12
+    RATE_LIMITED = 13
+    NOTIONAL_CAP_EXCEEDED = 14
+    VENUE_CALL_FAILED = 255
+
+    @property
+    def label(self) -> str:
+        """The SPEC's CamelCase name, e.g. 'NonceAlreadyUsed'."""
+        return "".join(part.capitalize() for part in self.name.split("_"))
+
+
+class AAAuthError(Exception):
+    """Root of every error aa-auth raises."""
+
+
+class InvalidInput(AAAuthError, ValueError):
+    """An argument is malformed or out of range; nothing was sent."""
