@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+
+import {IOrderAuthorizer, Order} from "./interfaces/IOrderAuthorizer.sol";
+import {OrderHash} from "./libraries/OrderHash.sol";
+
+/// @notice An order and the account that authorizes it.
+struct SignedOrder {
+    address account;
+    Order order;
+    bytes signature;
+}
+
+/// @title A reference venue: settles batches of session-key orders and books positions (SPEC section 9).
+/// @notice One bad order never reverts the batch: a refusal is reported with the account's reason, and
+/// any other failure with reason 255; such an order consumes nothing.
+contract ReferenceVenue is ReentrancyGuardTransient {
+    /// @notice Reason for failures other than the account's OrderRejected (SPEC section 9).
+    uint8 public constant VENUE_CALL_FAILED = 255;
+
+    event OrderSettled(
+        address indexed account,
+        bytes32 indexed digest,
+        address indexed signer,
+        uint256 market,
+        bool isBuy,
+        uint256 size,
+        uint256 price
+    );
+    event OrderRejected(address indexed account, bytes32 indexed digest, uint8 reason);
+
+    mapping(address account => mapping(uint256 market => int256 net)) private _positions;
+
+    /// @notice The account's net position in `market`: bought size minus sold size.
+    function position(address account, uint256 market) external view returns (int256) {
+        return _positions[account][market];
+    }
+
+    /// @notice Settles each order in turn.
+    function settle(SignedOrder[] calldata orders) external nonReentrant {
+        for (uint256 i; i < orders.length; ++i) {
+            _settle(orders[i]);
+        }
+    }
+
+    function _settle(SignedOrder calldata signed) private {
+        Order calldata order = signed.order;
+        address account = signed.account;
+        bytes32 digest = OrderHash.digest(order, account);
+        // Work out the fill before consuming, so an order whose fill cannot be booked consumes nothing.
+        (bool fits, int256 next) = _nextPosition(_positions[account][order.market], order);
+        if (!fits) {
+            emit OrderRejected(account, digest, VENUE_CALL_FAILED);
+            return;
+        }
+        (uint8 reason, address signer) = _consume(account, order, signed.signature);
+        if (reason != 0) {
+            emit OrderRejected(account, digest, reason);
+            return;
+        }
+        _positions[account][order.market] = next;
+        emit OrderSettled(account, digest, signer, order.market, order.isBuy, order.size, order.price);
+    }
+
+    function _nextPosition(int256 current, Order calldata order) private pure returns (bool fits, int256 next) {
+        if (order.size > uint256(type(int256).max)) return (false, 0);
+        int256 delta = order.isBuy ? int256(order.size) : -int256(order.size);
+        // Overflow is detected by hand so that it becomes reason 255 instead of a panic.
+        unchecked {
+            next = current + delta;
+        }
+        fits = delta >= 0 ? next >= current : next < current;
+    }
+
+    /// @dev A low-level call, so that an account without code, a revert of any shape or malformed return
+    /// data become reason 255 instead of reverting the batch; at most 64 bytes of return data are copied.
+    function _consume(address account, Order calldata order, bytes calldata signature)
+        private
+        returns (uint8 reason, address signer)
+    {
+        bytes memory callData = abi.encodeCall(IOrderAuthorizer.consumeOrder, (order, signature));
+        bool ok;
+        uint256 size;
+        bytes32 word0;
+        bytes32 word1;
+        assembly ("memory-safe") {
+            ok := call(gas(), account, 0, add(callData, 0x20), mload(callData), 0, 0)
+            size := returndatasize()
+            let copied := size
+            if gt(copied, 0x40) { copied := 0x40 }
+            let ptr := mload(0x40)
+            mstore(ptr, 0)
+            mstore(add(ptr, 0x20), 0)
+            returndatacopy(ptr, 0, copied)
+            word0 := mload(ptr)
+            word1 := mload(add(ptr, 0x20))
+        }
+        if (ok) {
+            // A real account returns exactly one ABI-encoded address.
+            if (size != 32 || uint256(word0) >> 160 != 0) return (VENUE_CALL_FAILED, address(0));
+            return (0, address(uint160(uint256(word0))));
+        }
+        // OrderRejected(uint8): selector, then one word holding a reason in 1..14.
+        if (size == 36 && bytes4(word0) == IOrderAuthorizer.OrderRejected.selector) {
+            uint256 code = (uint256(word0) << 32) | (uint256(word1) >> 224);
+            if (code != 0 && code <= 14) return (uint8(code), address(0));
+        }
+        return (VENUE_CALL_FAILED, address(0));
+    }
+}

@@ -1,0 +1,468 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {IEntryPoint} from "@account-abstraction/contracts/interfaces/IEntryPoint.sol";
+import {PackedUserOperation} from "@account-abstraction/contracts/interfaces/PackedUserOperation.sol";
+import {SIG_VALIDATION_FAILED, _packValidationData} from "@account-abstraction/contracts/core/Helpers.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
+
+import {Order} from "./interfaces/IOrderAuthorizer.sol";
+import {ISessionAccount, Scope, MarketLimit, Call} from "./interfaces/ISessionAccount.sol";
+import {NonceBitmap} from "./libraries/NonceBitmap.sol";
+import {OrderHash} from "./libraries/OrderHash.sol";
+import {ScopeLib} from "./libraries/ScopeLib.sol";
+import {ScopeStore} from "./libraries/ScopeStore.sol";
+import {UserOpCalls} from "./libraries/UserOpCalls.sol";
+import {AA_AUTH_MESSAGE_TYPEHASH, REVOKE_SESSION_TYPEHASH, SESSION_GRANT_TYPEHASH} from "./libraries/TypeHashes.sol";
+
+/// @title An ERC-4337 smart account whose owner grants scoped, revocable session keys to trading bots.
+/// @notice Deployed only as a clone by AccountFactory, with the owner in the clone's immutable args;
+/// the implementation itself has no owner and can never be used.
+contract SessionAccount is ISessionAccount, EIP712 {
+    using NonceBitmap for mapping(uint256 => uint256);
+    using ScopeLib for Scope;
+
+    /// @dev Mutable state of one key. The scope itself is immutable and lives at `scopePointer`.
+    struct Session {
+        address scopePointer; // zero: never granted
+        uint32 epoch; // the account epoch at grant; older epochs were swept by revokeAllSessions
+        bool revoked;
+        uint48 windowIndex; // window of the last charge; the counts below belong to it
+        uint32 windowOrders;
+        uint128 gasFeeSpent;
+        uint256 windowNotional;
+    }
+
+    /// @dev Verdict of the checks of SPEC section 5, with what consuming the order would write.
+    struct Verdict {
+        uint8 reason;
+        address signer;
+        bool isOwner;
+        uint48 windowIndex;
+        uint32 windowOrders;
+        uint256 windowNotional;
+    }
+
+    uint8 private constant AUTHORIZED = 0;
+    uint8 private constant BAD_SIGNATURE = 1;
+    uint8 private constant UNKNOWN_SIGNER = 2;
+    uint8 private constant SESSION_REVOKED = 3;
+    uint8 private constant ACCOUNT_FROZEN = 4;
+    uint8 private constant SESSION_NOT_YET_VALID = 5;
+    uint8 private constant SESSION_EXPIRED = 6;
+    uint8 private constant VENUE_NOT_ALLOWED = 7;
+    uint8 private constant MARKET_NOT_ALLOWED = 8;
+    uint8 private constant ORDER_TOO_LARGE = 9;
+    uint8 private constant PRICE_OUT_OF_BAND = 10;
+    uint8 private constant ORDER_EXPIRED = 11;
+    uint8 private constant NONCE_ALREADY_USED = 12;
+    uint8 private constant RATE_LIMITED = 13;
+    uint8 private constant NOTIONAL_CAP_EXCEEDED = 14;
+
+    IEntryPoint private immutable _entryPoint;
+    address private immutable _implementation;
+
+    // One slot: the guardian, the freeze flag and the revoke-all epoch are read together.
+    address private _guardian;
+    bool private _frozen;
+    uint32 private _epoch;
+
+    uint256 private _grantNonce;
+    address[] private _keys;
+    mapping(address key => Session) private _sessions;
+    mapping(address signer => mapping(uint256 word => uint256 bits)) private _nonceBitmap;
+
+    constructor(IEntryPoint anEntryPoint) EIP712("AA Auth Account", "1") {
+        _entryPoint = anEntryPoint;
+        _implementation = address(this);
+    }
+
+    receive() external payable {}
+
+    // ---------------------------------------------------------------- access
+
+    /// @dev The owner directly, or the account calling itself (reached only through an owner `execute`,
+    /// since session-key calls to the account are refused at validation).
+    modifier onlyOwner() {
+        if (msg.sender != owner() && msg.sender != address(this)) revert Unauthorized(msg.sender);
+        _;
+    }
+
+    modifier onlyOwnerOrEntryPoint() {
+        if (msg.sender != owner() && msg.sender != address(this) && msg.sender != address(_entryPoint)) {
+            revert Unauthorized(msg.sender);
+        }
+        _;
+    }
+
+    /// @inheritdoc ISessionAccount
+    function owner() public view returns (address result) {
+        // The owner is the 20 bytes a clone carries after its 45-byte proxy code; the bare
+        // implementation carries none and has no owner, so every owner-only call fails there.
+        if (address(this) == _implementation) return address(0);
+        assembly ("memory-safe") {
+            extcodecopy(address(), 0x00, 45, 20)
+            result := shr(96, mload(0x00))
+        }
+    }
+
+    /// @inheritdoc ISessionAccount
+    function guardian() external view returns (address) {
+        return _guardian;
+    }
+
+    /// @inheritdoc ISessionAccount
+    function entryPoint() external view returns (address) {
+        return address(_entryPoint);
+    }
+
+    /// @inheritdoc ISessionAccount
+    function frozen() external view returns (bool) {
+        return _frozen;
+    }
+
+    /// @inheritdoc ISessionAccount
+    function grantNonce() external view returns (uint256) {
+        return _grantNonce;
+    }
+
+    /// @inheritdoc ISessionAccount
+    function setGuardian(address newGuardian) external onlyOwner {
+        _guardian = newGuardian;
+        emit GuardianSet(newGuardian);
+    }
+
+    /// @inheritdoc ISessionAccount
+    function freeze() external {
+        address by = msg.sender == address(this) ? owner() : msg.sender;
+        if (by != owner() && by != _guardian) revert Unauthorized(msg.sender);
+        _frozen = true;
+        emit Frozen(by);
+    }
+
+    /// @inheritdoc ISessionAccount
+    function unfreeze() external onlyOwner {
+        _frozen = false;
+        emit Unfrozen();
+    }
+
+    // ---------------------------------------------------------------- sessions
+
+    /// @inheritdoc ISessionAccount
+    function grantSession(address key, Scope calldata scope) external onlyOwner {
+        _grant(key, scope);
+    }
+
+    /// @inheritdoc ISessionAccount
+    function grantSessionWithSig(address key, Scope calldata scope, uint256 deadline, bytes calldata ownerSignature)
+        external
+    {
+        if (block.timestamp > deadline) revert GrantExpired(deadline);
+        uint256 nonce = _grantNonce;
+        bytes32 digest = _hashTypedDataV4(
+            keccak256(abi.encode(SESSION_GRANT_TYPEHASH, key, ScopeLib.hash(scope), nonce, deadline))
+        );
+        if (!_signedBy(digest, ownerSignature, owner())) revert InvalidSignature();
+        _grantNonce = nonce + 1;
+        _grant(key, scope);
+    }
+
+    /// @inheritdoc ISessionAccount
+    function revokeSession(address key) external onlyOwner {
+        _revoke(key, owner());
+    }
+
+    /// @inheritdoc ISessionAccount
+    function revokeSessionWithSig(address key, bytes calldata keySignature) external {
+        bytes32 digest = _hashTypedDataV4(keccak256(abi.encode(REVOKE_SESSION_TYPEHASH, key)));
+        if (!_signedBy(digest, keySignature, key)) revert InvalidSignature();
+        _revoke(key, key);
+    }
+
+    /// @inheritdoc ISessionAccount
+    function rotateSession(address oldKey, address newKey) external onlyOwner {
+        Session storage old = _sessions[oldKey];
+        address pointer = old.scopePointer;
+        _revoke(oldKey, owner());
+        _checkNewKey(newKey);
+        Scope memory scope = _loadScope(pointer);
+        _activate(newKey, pointer, scope);
+        emit SessionRotated(oldKey, newKey);
+    }
+
+    /// @inheritdoc ISessionAccount
+    function revokeAllSessions() external onlyOwner {
+        uint32 epoch = _epoch + 1;
+        _epoch = epoch;
+        emit AllSessionsRevoked(epoch);
+    }
+
+    /// @inheritdoc ISessionAccount
+    function getSession(address key)
+        external
+        view
+        returns (
+            uint8 status,
+            Scope memory scope,
+            uint256 windowIndex,
+            uint256 windowOrders,
+            uint256 windowNotional,
+            uint256 gasFeeSpent
+        )
+    {
+        Session storage s = _sessions[key];
+        status = uint8(_status(s));
+        if (status == uint8(SessionStatus.None)) return (status, scope, 0, 0, 0, 0);
+        return (status, _loadScope(s.scopePointer), s.windowIndex, s.windowOrders, s.windowNotional, s.gasFeeSpent);
+    }
+
+    /// @inheritdoc ISessionAccount
+    function sessionKeys() external view returns (address[] memory) {
+        return _keys;
+    }
+
+    function _grant(address key, Scope calldata scope) private {
+        _checkNewKey(key);
+        ScopeLib.validate(scope);
+        _activate(key, ScopeStore.write(abi.encode(scope)), scope);
+    }
+
+    /// @dev The grant rules on the key itself: not zero, the owner or the account, and never granted here.
+    function _checkNewKey(address key) private view {
+        if (key == address(0) || key == owner() || key == address(this)) revert InvalidSessionKey(key);
+        if (_sessions[key].scopePointer != address(0)) revert KeyAlreadyGranted(key);
+    }
+
+    function _activate(address key, address pointer, Scope memory scope) private {
+        _sessions[key] = Session({
+            scopePointer: pointer,
+            epoch: _epoch,
+            revoked: false,
+            windowIndex: 0,
+            windowOrders: 0,
+            gasFeeSpent: 0,
+            windowNotional: 0
+        });
+        _keys.push(key);
+        emit SessionGranted(key, scope.hash(), scope.validAfter, scope.validUntil);
+    }
+
+    function _revoke(address key, address by) private {
+        Session storage s = _sessions[key];
+        if (_status(s) != SessionStatus.Active) revert SessionNotActive(key);
+        s.revoked = true;
+        emit SessionRevoked(key, by);
+    }
+
+    function _status(Session storage s) private view returns (SessionStatus) {
+        if (s.scopePointer == address(0)) return SessionStatus.None;
+        if (s.revoked || s.epoch != _epoch) return SessionStatus.Revoked;
+        return SessionStatus.Active;
+    }
+
+    function _loadScope(address pointer) private view returns (Scope memory) {
+        return abi.decode(ScopeStore.read(pointer), (Scope));
+    }
+
+    // ---------------------------------------------------------------- orders
+
+    /// @inheritdoc ISessionAccount
+    function nonceBitmap(address signer, uint256 word) external view returns (uint256) {
+        return _nonceBitmap[signer][word];
+    }
+
+    /// @inheritdoc ISessionAccount
+    function invalidateNonces(address signer, uint256 word, uint256 mask) external onlyOwner {
+        _nonceBitmap[signer][word] |= mask;
+        emit NoncesInvalidated(signer, word, mask);
+    }
+
+    /// @notice The EIP-712 digest of `order` under this account's domain.
+    function orderDigest(Order calldata order) public view returns (bytes32) {
+        return _hashTypedDataV4(OrderHash.hash(order));
+    }
+
+    /// @notice Decides `order` as `consumeOrder` would, without changing state. Never reverts.
+    function isOrderAuthorized(Order calldata order, bytes calldata signature)
+        external
+        view
+        returns (uint8 reason, address signer)
+    {
+        Verdict memory v = _authorize(order, orderDigest(order), signature);
+        return (v.reason, v.signer);
+    }
+
+    /// @notice Authorizes `order`, marks its nonce used and charges the signer's window. Venue only.
+    function consumeOrder(Order calldata order, bytes calldata signature) external returns (address) {
+        if (msg.sender != order.venue) revert CallerNotVenue();
+        bytes32 digest = orderDigest(order);
+        Verdict memory v = _authorize(order, digest, signature);
+        if (v.reason != AUTHORIZED) revert OrderRejected(v.reason);
+        _nonceBitmap[v.signer].use(order.nonce);
+        if (!v.isOwner) {
+            Session storage s = _sessions[v.signer];
+            (s.windowIndex, s.windowOrders, s.windowNotional) = (v.windowIndex, v.windowOrders, v.windowNotional);
+        }
+        emit OrderConsumed(v.signer, order.venue, order.nonce, digest);
+        return v.signer;
+    }
+
+    /// @dev SPEC section 5, in its order; the first failing check is the reason.
+    function _authorize(Order calldata order, bytes32 digest, bytes calldata signature)
+        private
+        view
+        returns (Verdict memory v)
+    {
+        (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, signature);
+        if (err != ECDSA.RecoverError.NoError) return _reject(v, BAD_SIGNATURE);
+        v.signer = signer;
+        if (signer == owner()) {
+            v.isOwner = true;
+            return _reject(v, _checkDeadlineAndNonce(order, signer));
+        }
+
+        Session storage s = _sessions[signer];
+        SessionStatus status = _status(s);
+        if (status == SessionStatus.None) return _reject(v, UNKNOWN_SIGNER);
+        if (status == SessionStatus.Revoked) return _reject(v, SESSION_REVOKED);
+        if (_frozen) return _reject(v, ACCOUNT_FROZEN);
+
+        Scope memory scope = _loadScope(s.scopePointer);
+        if (block.timestamp < scope.validAfter) return _reject(v, SESSION_NOT_YET_VALID);
+        if (block.timestamp > scope.validUntil) return _reject(v, SESSION_EXPIRED);
+        if (!scope.allowsVenue(order.venue)) return _reject(v, VENUE_NOT_ALLOWED);
+        (MarketLimit memory limit, bool found) = scope.marketLimit(order.market);
+        if (!found) return _reject(v, MARKET_NOT_ALLOWED);
+        if (order.size > limit.maxOrderSize) return _reject(v, ORDER_TOO_LARGE);
+        if (order.price < limit.minPrice || order.price > limit.maxPrice) return _reject(v, PRICE_OUT_OF_BAND);
+        uint8 reason = _checkDeadlineAndNonce(order, signer);
+        if (reason != AUTHORIZED) return _reject(v, reason);
+
+        // block.timestamp >= validAfter here, and the index is below 2**48 because validUntil is a uint48.
+        v.windowIndex = scope.windowSeconds == 0
+            ? 0
+            : uint48((block.timestamp - scope.validAfter) / scope.windowSeconds);
+        bool sameWindow = v.windowIndex == s.windowIndex;
+        uint256 orders = (sameWindow ? uint256(s.windowOrders) : 0) + 1;
+        if (orders > scope.maxOrdersPerWindow) return _reject(v, RATE_LIMITED);
+        (bool fits, uint256 total) = _windowNotional(order, sameWindow ? s.windowNotional : 0);
+        if (!fits || total > scope.maxNotionalPerWindow) return _reject(v, NOTIONAL_CAP_EXCEEDED);
+        // orders <= maxOrdersPerWindow, a uint32.
+        v.windowOrders = uint32(orders);
+        v.windowNotional = total;
+    }
+
+    function _checkDeadlineAndNonce(Order calldata order, address signer) private view returns (uint8) {
+        if (block.timestamp > order.deadline) return ORDER_EXPIRED;
+        if (_nonceBitmap[signer].isUsed(order.nonce)) return NONCE_ALREADY_USED;
+        return AUTHORIZED;
+    }
+
+    /// @dev notional = size * price / 1e18 rounded down, at full precision; `fits` is false when the
+    /// notional or the window total would pass 2**256 - 1 (reason 14).
+    function _windowNotional(Order calldata order, uint256 spent) private pure returns (bool fits, uint256 total) {
+        (uint256 high,) = Math.mul512(order.size, order.price);
+        // The quotient fits in 256 bits exactly when the high word is below the divisor.
+        if (high >= 1e18) return (false, 0);
+        return Math.tryAdd(spent, Math.mulDiv(order.size, order.price, 1e18));
+    }
+
+    function _reject(Verdict memory v, uint8 reason) private pure returns (Verdict memory) {
+        v.reason = reason;
+        return v;
+    }
+
+    function _signedBy(bytes32 digest, bytes calldata signature, address expected) private pure returns (bool) {
+        (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, signature);
+        return err == ECDSA.RecoverError.NoError && signer == expected;
+    }
+
+    // ---------------------------------------------------------------- execution and ERC-4337
+
+    /// @inheritdoc ISessionAccount
+    function execute(address target, uint256 value, bytes calldata data) external onlyOwnerOrEntryPoint {
+        _call(0, target, value, data);
+    }
+
+    /// @inheritdoc ISessionAccount
+    function executeBatch(Call[] calldata calls) external onlyOwnerOrEntryPoint {
+        for (uint256 i; i < calls.length; ++i) {
+            _call(i, calls[i].target, calls[i].value, calls[i].data);
+        }
+    }
+
+    function _call(uint256 index, address target, uint256 value, bytes calldata data) private {
+        (bool ok, bytes memory result) = target.call{value: value}(data);
+        if (!ok) revert CallFailed(index, result);
+    }
+
+    /// @notice ERC-4337 validation (EntryPoint v0.8). Every refusal returns SIG_VALIDATION_FAILED and
+    /// charges nothing; only a caller other than the EntryPoint gets a revert.
+    function validateUserOp(PackedUserOperation calldata userOp, bytes32 userOpHash, uint256 missingAccountFunds)
+        external
+        returns (uint256 validationData)
+    {
+        if (msg.sender != address(_entryPoint)) revert Unauthorized(msg.sender);
+        validationData = _validateUserOp(userOp, userOpHash);
+        if (missingAccountFunds != 0) {
+            // The EntryPoint checks the deposit itself; a failed transfer surfaces there as AA21.
+            (bool paid,) = payable(msg.sender).call{value: missingAccountFunds}("");
+            (paid);
+        }
+    }
+
+    function _validateUserOp(PackedUserOperation calldata userOp, bytes32 userOpHash) private returns (uint256) {
+        (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(userOpHash, userOp.signature);
+        if (err != ECDSA.RecoverError.NoError) return SIG_VALIDATION_FAILED;
+        if (signer == owner()) return 0;
+
+        Session storage s = _sessions[signer];
+        if (_status(s) != SessionStatus.Active || _frozen) return SIG_VALIDATION_FAILED;
+        // Each key has its own nonce lane, so keys never block one another.
+        if (userOp.nonce >> 64 != uint160(signer)) return SIG_VALIDATION_FAILED;
+        if (userOp.paymasterAndData.length != 0) return SIG_VALIDATION_FAILED;
+
+        Scope memory scope = _loadScope(s.scopePointer);
+        (bool ok, Call[] memory calls) = UserOpCalls.decode(userOp.callData);
+        if (!ok) return SIG_VALIDATION_FAILED;
+        for (uint256 i; i < calls.length; ++i) {
+            if (!scope.allowsCall(address(this), calls[i].target, calls[i].value, calls[i].data)) {
+                return SIG_VALIDATION_FAILED;
+            }
+        }
+
+        (bool fits, uint256 spent) = _gasCharge(userOp, s.gasFeeSpent);
+        if (scope.maxGasFee == 0 || !fits || spent > scope.maxGasFee) return SIG_VALIDATION_FAILED;
+        s.gasFeeSpent = uint128(spent); // _gasCharge keeps spent below 2**128
+        // EntryPoint v0.8 treats validAfter as exclusive; pack validAfter - 1 to keep SPEC's inclusive window.
+        uint48 validAfter = scope.validAfter == 0 ? 0 : scope.validAfter - 1;
+        return _packValidationData(false, scope.validUntil, validAfter);
+    }
+
+    /// @dev The operation's maximum cost without a paymaster, added to what the key has spent.
+    function _gasCharge(PackedUserOperation calldata userOp, uint256 spentBefore)
+        private
+        pure
+        returns (bool fits, uint256 spent)
+    {
+        uint256 verificationGas = uint256(userOp.accountGasLimits) >> 128;
+        uint256 callGas = uint128(uint256(userOp.accountGasLimits));
+        uint256 maxFeePerGas = uint128(uint256(userOp.gasFees));
+        (bool ok, uint256 gas) = Math.tryAdd(verificationGas + callGas, userOp.preVerificationGas);
+        if (!ok) return (false, 0);
+        uint256 cost;
+        (ok, cost) = Math.tryMul(gas, maxFeePerGas);
+        if (!ok) return (false, 0);
+        (ok, spent) = Math.tryAdd(spentBefore, cost);
+        return (ok && spent <= type(uint128).max, spent);
+    }
+
+    /// @notice ERC-1271: valid only for the owner's signature over the replay-safe AAAuthMessage hash.
+    function isValidSignature(bytes32 hash, bytes calldata signature) external view returns (bytes4) {
+        bytes32 digest = _hashTypedDataV4(keccak256(abi.encode(AA_AUTH_MESSAGE_TYPEHASH, hash)));
+        address expected = owner();
+        return expected != address(0) && _signedBy(digest, signature, expected) ? this.isValidSignature.selector : bytes4(0xffffffff);
+    }
+}

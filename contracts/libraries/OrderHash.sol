@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.28;
+
+import {Order} from "../interfaces/IOrderAuthorizer.sol";
+import {DOMAIN_NAME_HASH, DOMAIN_TYPEHASH, DOMAIN_VERSION_HASH, ORDER_TYPEHASH} from "./TypeHashes.sol";
+
+/// @title EIP-712 hashing of an Order under an account's domain, shared by the account and venues.
+library OrderHash {
+    /// @notice hashStruct(Order).
+    function hash(Order calldata order) internal pure returns (bytes32) {
+        return keccak256(abi.encode(ORDER_TYPEHASH, order));
+    }
+
+    /// @notice The account's EIP-712 domain separator (SPEC section 2), computed by anyone.
+    function domainSeparator(address account) internal view returns (bytes32) {
+        return keccak256(abi.encode(DOMAIN_TYPEHASH, DOMAIN_NAME_HASH, DOMAIN_VERSION_HASH, block.chainid, account));
+    }
+
+    /// @notice The order's digest on `account`, as `orderDigest` returns it.
+    function digest(Order calldata order, address account) internal view returns (bytes32 result) {
+        bytes32 separator = domainSeparator(account);
+        bytes32 structHash = hash(order);
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            mstore(ptr, hex"1901")
+            mstore(add(ptr, 0x02), separator)
+            mstore(add(ptr, 0x22), structHash)
+            result := keccak256(ptr, 0x42)
+        }
+    }
+}
