@@ -37,3 +37,33 @@ class AAAuthError(Exception):
 
 class InvalidInput(AAAuthError, ValueError):
     """An argument is malformed or out of range; nothing was sent."""
+
+
+class ContractRevert(AAAuthError, RuntimeError):
+    """A contract call reverted with a custom error; `error_name` and `error_args` name it."""
+
+    def __init__(self, error_name: str, error_args: tuple[object, ...], data: bytes) -> None:
+        self.error_name = error_name
+        self.error_args = error_args
+        self.data = data
+        shown = ", ".join(str(a) for a in error_args)
+        super().__init__(f"reverted with {error_name}({shown})")
+
+
+class OrderRejectedError(ContractRevert):
+    """consumeOrder refused the order; `reason` says why."""
+
+    @property
+    def reason(self) -> Reason:
+        return Reason(int(self.error_args[0]))  # type: ignore[call-overload]
+
+    def __str__(self) -> str:
+        return f"order rejected: {self.reason.label} ({int(self.reason)})"
+
+
+class TransactionError(AAAuthError, RuntimeError):
+    """A transaction could not be sent or was mined but failed without a decodable reason."""
+
+
+class ChainError(AAAuthError, ConnectionError):
+    """The node cannot be reached or answered something unusable."""

@@ -20,7 +20,7 @@ __all__ = ["SECP256K1_N", "SigningKey", "address_of", "recover_signer", "sign_di
 
 SECP256K1_N: Final = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
 _HALF_N: Final = SECP256K1_N // 2
-# Ethereum's v is 27 + libsecp256k1's recovery id (0 or 1; 2 and 3 need r >= n and never occur).
+# Ethereum's v is 27 + libsecp256k1's recovery id, 0 or 1 (2 and 3 need R.x >= n: odds about 2**-128).
 _V_BYTE: Final = (b"\x1b", b"\x1c")
 
 

@@ -49,7 +49,7 @@ def test_signature_is_65_bytes_with_low_s_and_v_27_or_28() -> None:
 def test_hex_and_bytes_keys_are_the_same_key() -> None:
     assert SigningKey("0x" + KEY.hex()).address == SigningKey(KEY.hex()).address == SigningKey(KEY).address == ADDRESS
     assert address_of(KEY) == ADDRESS
-    assert sign_digest("0x" + KEY.hex(), DIGEST) == sign_digest(bytearray(KEY), DIGEST)
+    assert sign_digest("0x" + KEY.hex(), DIGEST) == sign_digest(bytearray(KEY), DIGEST)  # type: ignore[arg-type]
 
 
 def test_recover_signer_returns_the_checksummed_signer() -> None:

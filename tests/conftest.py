@@ -1,0 +1,59 @@
+"""Shared fixtures: one embedded chain with a deployed stack per session, snapshot-reverted per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from eth_utils.crypto import keccak
+
+from aa_auth.account import SmartAccount
+from aa_auth.chain import Chain
+from aa_auth.deploy import Stack, create_account, deploy_stack
+
+ETHER = 10**18
+
+
+def named_key(name: str) -> LocalAccount:
+    """A deterministic test key, so failures reproduce with the same addresses."""
+    return Account.from_key(keccak(text=f"aa-auth test key: {name}"))
+
+
+@pytest.fixture(scope="session")
+def chain() -> Chain:
+    return Chain.create_embedded()
+
+
+@pytest.fixture(scope="session")
+def deployer(chain: Chain) -> LocalAccount:
+    key = named_key("deployer")
+    chain.fund(key.address, 1_000 * ETHER)
+    return key
+
+
+@pytest.fixture(scope="session")
+def owner(chain: Chain) -> LocalAccount:
+    key = named_key("owner")
+    chain.fund(key.address, 1_000 * ETHER)
+    return key
+
+
+@pytest.fixture(scope="session")
+def stack(chain: Chain, deployer: LocalAccount) -> Stack:
+    return deploy_stack(chain, deployer)
+
+
+@pytest.fixture(scope="session")
+def account(chain: Chain, stack: Stack, deployer: LocalAccount, owner: LocalAccount) -> SmartAccount:
+    created, _ = create_account(chain, stack, deployer, owner.address)
+    return created
+
+
+@pytest.fixture
+def isolated(chain: Chain, stack: Stack, account: SmartAccount) -> Iterator[Chain]:
+    """Runs a test on a snapshot of the deployed stack and reverts it afterwards."""
+    snapshot = chain.snapshot()
+    yield chain
+    chain.revert(snapshot)
