@@ -57,22 +57,29 @@ def solc_binary() -> Path:
     return wrapper
 
 
-def _sources() -> dict[str, dict[str, str]]:
+def _sources(folders: tuple[str, ...] = ("contracts",)) -> dict[str, dict[str, str]]:
     return {
         str(path.relative_to(ROOT)): {"content": path.read_text()}
-        for path in sorted((ROOT / "contracts").rglob("*.sol"))
+        for folder in folders
+        for path in sorted((ROOT / folder).rglob("*.sol"))
     }
 
 
-def compile_contracts() -> dict[str, dict[str, Any]]:
-    """Compile every source and return the artifact of each contract SPEC section 12 names."""
+def compile_contracts(
+    names: tuple[str, ...] = CONTRACTS, folders: tuple[str, ...] = ("contracts",)
+) -> dict[str, dict[str, Any]]:
+    """Compile every source under `folders` and return the artifacts of `names`.
+
+    The defaults build what SPEC section 12 ships; tests pass ("contracts", "tests/contracts") to
+    build their helper contracts (mock tokens, hostile venues) with the same compiler and settings.
+    """
     import solcx
 
     binary = solc_binary()
     version = str(solcx.wrapper.get_solc_version(binary, with_commit_hash=True))
     if not version.startswith(SOLC_VERSION):
         raise CompilerError(f"{binary} is solc {version}; aa-auth pins {SOLC_VERSION}")
-    standard_input = {"language": "Solidity", "sources": _sources(), "settings": SETTINGS}
+    standard_input = {"language": "Solidity", "sources": _sources(folders), "settings": SETTINGS}
     try:
         output = solcx.compile_standard(standard_input, solc_binary=binary, base_path=ROOT, allow_paths=[ROOT])
     except solcx.exceptions.SolcError as exc:
@@ -89,7 +96,7 @@ def compile_contracts() -> dict[str, dict[str, Any]]:
             "dependencies": _dependency_versions(),
             "sourcesSha256": _sources_digest(),
         }
-        for name in CONTRACTS
+        for name in names
     }
 
 

@@ -57,3 +57,23 @@ def isolated(chain: Chain, stack: Stack, account: SmartAccount) -> Iterator[Chai
     snapshot = chain.snapshot()
     yield chain
     chain.revert(snapshot)
+
+
+@pytest.fixture(scope="session")
+def anvil_url() -> Iterator[str]:
+    """A real JSON-RPC node (anvil) on a free loopback port, stopped after the session."""
+    from tests.anvil import running_anvil
+
+    with running_anvil() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def test_artifacts() -> dict[str, dict[str, object]]:
+    """Helper contracts under tests/contracts/, compiled with the project's compiler and settings."""
+    from pathlib import Path
+
+    from aa_auth.compiler import compile_contracts
+
+    names = tuple(p.stem for p in sorted((Path(__file__).parent / "contracts").glob("*.sol")))
+    return compile_contracts(names, ("contracts", "tests/contracts")) if names else {}
