@@ -7,6 +7,7 @@ from functools import cache
 from typing import Any
 
 from eth_abi import decode as abi_decode
+from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
 from aa_auth.compiler import ARTIFACTS
@@ -57,7 +58,9 @@ def decode_revert(data: bytes) -> ContractRevert:
         return ContractRevert("UnknownError", (data.hex(),), data)
     name, types = known
     try:
-        values = tuple(abi_decode(types, data[4:]))
+        values = tuple(
+            to_checksum_address(v) if t == "address" else v for t, v in zip(types, abi_decode(types, data[4:]))
+        )
     except Exception:
         return ContractRevert(name, ("<undecodable: 0x" + data[4:].hex() + ">",), data)
     return _ERROR_CLASSES.get(name, ContractRevert)(name, values, data)
@@ -70,8 +73,9 @@ def revert_data(exc: BaseException) -> bytes | None:
         data = getattr(seen, "data", None)
         if isinstance(data, str) and data.startswith("0x"):
             return bytes.fromhex(data[2:])
-        # eth-tester raises TransactionFailed(raw_bytes); web3 re-raises it as text, chaining the original.
-        if type(seen).__name__ == "TransactionFailed" and seen.args and isinstance(seen.args[0], bytes):
+        # The embedded chain: py-evm's Revert(raw_bytes) sits at the bottom of eth-tester's and web3's
+        # re-raised TransactionFailed texts.
+        if type(seen).__name__ in ("Revert", "TransactionFailed") and seen.args and isinstance(seen.args[0], bytes):
             return seen.args[0]
-        seen = seen.__context__
+        seen = seen.__context__ or seen.__cause__
     return None
