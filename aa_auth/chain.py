@@ -135,8 +135,12 @@ class Chain:
         return self._sign_and_send(tx, sender)
 
     def deploy(self, name: str, sender: LocalAccount, *args: Any) -> tuple[str, TxReceipt]:
-        """Deploy the artifact `name` with constructor `args`; returns (address, receipt)."""
-        factory = self.w3.eth.contract(abi=artifact(name)["abi"], bytecode=artifact(name)["bytecode"])
+        """Deploy the shipped artifact `name` with constructor `args`; returns (address, receipt)."""
+        return self.deploy_artifact(artifact(name), sender, *args)
+
+    def deploy_artifact(self, compiled: dict[str, Any], sender: LocalAccount, *args: Any) -> tuple[str, TxReceipt]:
+        """Deploy any compiled artifact (abi + bytecode) with constructor `args`."""
+        factory = self.w3.eth.contract(abi=compiled["abi"], bytecode=compiled["bytecode"])
         try:
             tx = factory.constructor(*args).build_transaction({"from": sender.address, "chainId": self.chain_id})
         except Exception as exc:
@@ -144,6 +148,7 @@ class Chain:
         receipt = self._sign_and_send(tx, sender)
         address = receipt["contractAddress"]
         if address is None:
+            name = compiled.get("contractName", "contract")
             raise TransactionError(f"deploying {name} mined no contract (tx {receipt['transactionHash'].hex()})")
         return str(address), receipt
 

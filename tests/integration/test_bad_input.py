@@ -1,0 +1,89 @@
+"""Bad input is refused in Python, before any transaction is sent, with a message that says what to fix."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from eth_account.signers.local import LocalAccount
+
+from aa_auth.errors import InvalidInput
+from aa_auth.orders import Order
+from aa_auth.scope import market_limit, scope
+from tests.integration.conftest import E, Desk
+
+VENUE = "0x" + "ab" * 20
+
+
+def _sent_nothing(desk: Desk, action: Callable[[], object], match: str) -> None:
+    nonces = {a.address: desk.chain.w3.eth.get_transaction_count(a.address) for a in (desk.owner, desk.relayer)}
+    block = desk.chain.w3.eth.block_number
+    with pytest.raises(InvalidInput, match=match):
+        action()
+    assert desk.chain.w3.eth.block_number == block
+    assert nonces == {a: desk.chain.w3.eth.get_transaction_count(a) for a in nonces}
+
+
+@pytest.mark.parametrize(
+    ("bad_key", "match"),
+    [("0x1234", "20-byte hex address"), ("not an address", "20-byte hex address"),
+     ("0x" + "aB" * 20, "checksum"), (42, "20-byte hex address")],
+)
+def test_malformed_key_address(desk: Desk, bad_key: object, match: str) -> None:
+    _sent_nothing(desk, lambda: desk.account.grant(desk.owner, bad_key, desk.default_scope()), match)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("fields", "match"),
+    [
+        ({"venues": []}, "venues is empty"),
+        ({"markets": []}, "markets is empty"),
+        ({"markets": [market_limit(1), market_limit(1, max_order_size=5)]}, "duplicate market"),
+        ({"valid_after": 200, "valid_until": 100}, "valid_after"),
+        ({"valid_until": 0}, "valid_until must be > 0"),
+        ({"valid_until": 2**48}, "uint48"),
+        ({"max_orders_per_window": -1}, "negative"),
+        ({"max_orders_per_window": 2**32}, "uint32"),
+        ({"max_notional_per_window": 2**256}, "uint256"),
+        ({"venues": ["0xnope"]}, "20-byte hex address"),
+    ],
+)
+def test_bad_scope_is_refused_before_sending(desk: Desk, bot: LocalAccount, fields: dict, match: str) -> None:  # type: ignore[type-arg]
+    base: dict = dict(valid_until=desk.now() + 100, venues=[VENUE], markets=[market_limit(1)])  # type: ignore[type-arg]
+    base.update(fields)
+    _sent_nothing(desk, lambda: desk.account.grant(desk.owner, bot.address, scope(**base)), match)
+
+
+@pytest.mark.parametrize(
+    ("fields", "match"),
+    [({"size": -1}, "negative"), ({"price": 2**256}, "uint256"), ({"nonce": "7"}, "integer"),
+     ({"is_buy": 1}, "bool"), ({"venue": "0x00"}, "20-byte hex address")],
+)
+def test_bad_order_fields_are_refused(fields: dict, match: str) -> None:  # type: ignore[type-arg]
+    base: dict = dict(venue=VENUE, market=1, is_buy=True, size=E, price=E, nonce=0, deadline=1)  # type: ignore[type-arg]
+    base.update(fields)
+    with pytest.raises(InvalidInput, match=match):
+        Order(**base)
+
+
+@pytest.mark.parametrize("length", [0, 64, 66])
+def test_wrong_length_grant_signature_is_refused_before_sending(desk: Desk, bot: LocalAccount, length: int) -> None:
+    action = lambda: desk.account.grant_with_sig(desk.relayer, bot.address, desk.default_scope(), desk.now() + 9, b"\1" * length)  # noqa: E731
+    _sent_nothing(desk, action, "exactly 65 bytes")
+
+
+def test_wrong_length_revoke_signature_is_refused_before_sending(desk: Desk, bot: LocalAccount) -> None:
+    desk.grant(bot)
+    _sent_nothing(desk, lambda: desk.account.revoke_with_sig(desk.relayer, bot.address, b"\1" * 64), "exactly 65 bytes")
+
+
+def test_revoking_an_unknown_key_is_refused_before_sending(desk: Desk, bot: LocalAccount) -> None:
+    _sent_nothing(desk, lambda: desk.account.revoke(desk.owner, bot.address), "not an active session key")
+
+
+def test_settling_an_order_with_a_short_signature_is_refused_before_sending(desk: Desk, bot: LocalAccount) -> None:
+    from aa_auth.orders import SignedOrder
+
+    signed = desk.sign(bot)
+    short = SignedOrder(signed.account, signed.order, signed.signature[:64], signed.digest, signed.signer)
+    _sent_nothing(desk, lambda: desk.venue.settle(desk.relayer, [short]), "65 bytes")

@@ -1,0 +1,100 @@
+"""ReferenceVenue (SPEC section 9): fills, positions, events, and reason 255 for every other failure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from eth_account.signers.local import LocalAccount
+
+from aa_auth.errors import ContractRevert, Reason
+from aa_auth.orders import SignedOrder
+from aa_auth.scope import ANY_MARKET, market_limit
+from aa_auth.typed_data import order_digest
+from tests.integration.conftest import E, MARKET, OTHER_VENUE, Desk
+
+
+def test_fills_book_positions_and_rejections_do_not(desk: Desk, bot: LocalAccount) -> None:
+    desk.grant(bot, max_orders_per_window=10)
+    outcomes = desk.settle(
+        desk.sign(bot, size=3 * E),
+        desk.sign(bot, is_buy=False, size=E),
+        desk.sign(bot, size=11 * E),  # over the size cap
+    ).outcomes
+    assert [o.reason for o in outcomes] == [Reason.AUTHORIZED, Reason.AUTHORIZED, Reason.ORDER_TOO_LARGE]
+    assert outcomes[0].signer == bot.address
+    assert desk.venue.position(desk.account.address, MARKET) == 2 * E
+
+
+def test_venue_digest_equals_the_accounts_and_pythons(desk: Desk, bot: LocalAccount) -> None:
+    desk.grant(bot)
+    signed = desk.sign(bot)
+    (outcome,) = desk.settle(signed).outcomes
+    assert outcome.digest == signed.digest == desk.account.order_digest(signed.order)
+    assert outcome.digest == order_digest(desk.chain.chain_id, desk.account.address, signed.order)
+
+
+def test_order_naming_another_venue_is_255_and_consumes_nothing(desk: Desk, bot: LocalAccount) -> None:
+    desk.grant(bot, venues=[desk.stack.venue, OTHER_VENUE])
+    signed = desk.sign(bot, venue=OTHER_VENUE)
+    (outcome,) = desk.settle(signed).outcomes
+    assert outcome.reason is Reason.VENUE_CALL_FAILED  # the account answered CallerNotVenue
+    assert desk.account.nonce_bitmap(bot.address, 0) == 0
+
+
+def test_order_for_a_venue_outside_scope_is_refused_by_that_venue(desk: Desk, bot: LocalAccount) -> None:
+    desk.grant(bot, venues=[OTHER_VENUE])
+    (outcome,) = desk.settle(desk.sign(bot)).outcomes
+    assert outcome.reason is Reason.VENUE_NOT_ALLOWED
+
+
+def test_consume_order_from_anyone_but_the_venue_reverts(desk: Desk, bot: LocalAccount) -> None:
+    desk.grant(bot)
+    signed = desk.sign(bot)
+    consume = desk.account.contract.functions.consumeOrder(signed.order.as_abi(), signed.signature)
+    with pytest.raises(ContractRevert, match="CallerNotVenue"):
+        desk.chain.send(consume, desk.relayer)
+    assert desk.account.nonce_bitmap(bot.address, 0) == 0
+
+
+def test_account_without_code_is_255(desk: Desk, bot: LocalAccount) -> None:
+    signed = desk.sign(bot)
+    eoa = SignedOrder(bot.address, signed.order, signed.signature, signed.digest, signed.signer)
+    assert desk.settle(eoa).outcomes[0].reason is Reason.VENUE_CALL_FAILED
+
+
+def test_fill_that_does_not_fit_the_position_is_255_and_consumes_nothing(desk: Desk, bot: LocalAccount) -> None:
+    desk.grant(bot, markets=[market_limit(ANY_MARKET)], max_notional_per_window=2**256 - 1)
+    too_big = desk.sign(bot, size=2**255, price=0)
+    assert desk.settle(too_big).outcomes[0].reason is Reason.VENUE_CALL_FAILED
+    assert desk.account.nonce_bitmap(bot.address, 0) == 0
+    # Up to int256's maximum, then one more overflows the position.
+    assert desk.settle(desk.sign(bot, size=2**255 - 1, price=0)).outcomes[0].settled
+    assert desk.settle(desk.sign(bot, size=1, price=0)).outcomes[0].reason is Reason.VENUE_CALL_FAILED
+
+
+def test_one_bad_order_never_reverts_the_batch(desk: Desk, bot: LocalAccount) -> None:
+    desk.grant(bot, max_orders_per_window=10)
+    good, replay = desk.sign(bot), desk.sign(bot)
+    bad_sig = desk.sign(bot)
+    bad_sig = SignedOrder(bad_sig.account, bad_sig.order, bad_sig.signature[:64] + b"\x00", bad_sig.digest, bad_sig.signer)
+    outcomes = desk.settle(good, bad_sig, good, replay).outcomes
+    assert [o.reason for o in outcomes] == [
+        Reason.AUTHORIZED, Reason.BAD_SIGNATURE, Reason.NONCE_ALREADY_USED, Reason.AUTHORIZED,
+    ]
+
+
+@pytest.mark.parametrize(
+    "mode",
+    ["RevertWithOtherError", "RevertWithReasonZero", "ReturnNothing", "ReturnDirtyAddress", "HugeReturnData", "ReenterVenue"],
+)
+def test_hostile_account_is_255_without_booking_a_fill(
+    desk: Desk, bot: LocalAccount, test_artifacts: dict[str, Any], mode: str
+) -> None:
+    art = test_artifacts["HostileAccount"]
+    modes = ["RevertWithOtherError", "RevertWithReasonZero", "ReturnNothing", "ReturnDirtyAddress", "HugeReturnData", "ReenterVenue"]
+    hostile, _ = desk.chain.deploy_artifact(art, desk.relayer, modes.index(mode))
+    signed = desk.sign(bot)
+    order = SignedOrder(hostile, signed.order, signed.signature, signed.digest, signed.signer)
+    assert desk.settle(order).outcomes[0].reason is Reason.VENUE_CALL_FAILED
+    assert desk.venue.position(hostile, MARKET) == 0
