@@ -1,0 +1,32 @@
+# The README's two commands: `make demo` and `make test`. Each installs what it needs first:
+# a virtualenv in .venv (PyPI) and node_modules (npm: solcjs, OpenZeppelin, EntryPoint, anvil).
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: demo test compile check-abi install
+
+demo: install
+	$(BIN)/python scripts/demo.py
+
+test: install
+	$(BIN)/python -m pytest
+
+compile: install
+	$(BIN)/python scripts/compile.py
+
+check-abi:
+	$(BIN)/python ../shared/tools/check_spec_abi.py .
+
+install: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test]"
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@

@@ -1,0 +1,8 @@
+"""Run the aa-auth demo on the embedded chain (see aa_auth/demo.py)."""
+
+import sys
+
+from aa_auth.demo import run_demo
+
+if __name__ == "__main__":
+    sys.exit(run_demo(json_output="--json" in sys.argv[1:]))
