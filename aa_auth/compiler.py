@@ -19,7 +19,7 @@ from aa_auth.errors import AAAuthError
 SOLC_VERSION = "0.8.28"
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-CONTRACTS = ("SessionAccount", "AccountFactory", "ReferenceVenue")
+CONTRACTS = ("SessionAccount", "AccountFactory", "ReferenceVenue", "EoaBaselineVenue")
 ENTRY_POINT_ARTIFACT = "@account-abstraction/contracts/artifacts/EntryPoint.json"
 
 SETTINGS: dict[str, Any] = {

@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import Final
 
 from coincurve import PrivateKey, PublicKey
-from eth_hash.auto import keccak
+from aa_auth._keccak import keccak
 from eth_utils.address import to_checksum_address
 
 from aa_auth._abi_types import check_bytes

@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Final
 
-from eth_hash.auto import keccak
+from aa_auth._keccak import keccak
 
 from aa_auth._abi_types import check_address, check_bytes, check_uint
 from aa_auth.errors import InvalidInput

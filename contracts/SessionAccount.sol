@@ -9,9 +9,10 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 
 import {Order} from "./interfaces/IOrderAuthorizer.sol";
-import {ISessionAccount, Scope, MarketLimit, Call} from "./interfaces/ISessionAccount.sol";
+import {ISessionAccount, Scope, Call} from "./interfaces/ISessionAccount.sol";
 import {NonceBitmap} from "./libraries/NonceBitmap.sol";
 import {OrderHash} from "./libraries/OrderHash.sol";
+import {ScopeBlob} from "./libraries/ScopeBlob.sol";
 import {ScopeLib} from "./libraries/ScopeLib.sol";
 import {ScopeStore} from "./libraries/ScopeStore.sol";
 import {UserOpCalls} from "./libraries/UserOpCalls.sol";
@@ -23,6 +24,7 @@ import {AA_AUTH_MESSAGE_TYPEHASH, REVOKE_SESSION_TYPEHASH, SESSION_GRANT_TYPEHAS
 contract SessionAccount is ISessionAccount, EIP712 {
     using NonceBitmap for mapping(uint256 => uint256);
     using ScopeLib for Scope;
+    using ScopeBlob for bytes;
 
     /// @dev Mutable state of one key. The scope itself is immutable and lives at `scopePointer`.
     struct Session {
@@ -329,26 +331,26 @@ contract SessionAccount is ISessionAccount, EIP712 {
         if (status == SessionStatus.Revoked) return _reject(v, SESSION_REVOKED);
         if (_frozen) return _reject(v, ACCOUNT_FROZEN);
 
-        Scope memory scope = _loadScope(s.scopePointer);
-        if (block.timestamp < scope.validAfter) return _reject(v, SESSION_NOT_YET_VALID);
-        if (block.timestamp > scope.validUntil) return _reject(v, SESSION_EXPIRED);
-        if (!scope.allowsVenue(order.venue)) return _reject(v, VENUE_NOT_ALLOWED);
-        (MarketLimit memory limit, bool found) = scope.marketLimit(order.market);
+        bytes memory blob = ScopeStore.read(s.scopePointer);
+        uint256 validAfter = blob.validAfter();
+        if (block.timestamp < validAfter) return _reject(v, SESSION_NOT_YET_VALID);
+        if (block.timestamp > blob.validUntil()) return _reject(v, SESSION_EXPIRED);
+        if (!blob.allowsVenue(order.venue)) return _reject(v, VENUE_NOT_ALLOWED);
+        (bool found, uint256 maxOrderSize, uint256 minPrice, uint256 maxPrice) = blob.marketLimit(order.market);
         if (!found) return _reject(v, MARKET_NOT_ALLOWED);
-        if (order.size > limit.maxOrderSize) return _reject(v, ORDER_TOO_LARGE);
-        if (order.price < limit.minPrice || order.price > limit.maxPrice) return _reject(v, PRICE_OUT_OF_BAND);
+        if (order.size > maxOrderSize) return _reject(v, ORDER_TOO_LARGE);
+        if (order.price < minPrice || order.price > maxPrice) return _reject(v, PRICE_OUT_OF_BAND);
         uint8 reason = _checkDeadlineAndNonce(order, signer);
         if (reason != AUTHORIZED) return _reject(v, reason);
 
         // block.timestamp >= validAfter here, and the index is below 2**48 because validUntil is a uint48.
-        v.windowIndex = scope.windowSeconds == 0
-            ? 0
-            : uint48((block.timestamp - scope.validAfter) / scope.windowSeconds);
+        uint256 window = blob.windowSeconds();
+        v.windowIndex = window == 0 ? 0 : uint48((block.timestamp - validAfter) / window);
         bool sameWindow = v.windowIndex == s.windowIndex;
         uint256 orders = (sameWindow ? uint256(s.windowOrders) : 0) + 1;
-        if (orders > scope.maxOrdersPerWindow) return _reject(v, RATE_LIMITED);
+        if (orders > blob.maxOrdersPerWindow()) return _reject(v, RATE_LIMITED);
         (bool fits, uint256 total) = _windowNotional(order, sameWindow ? s.windowNotional : 0);
-        if (!fits || total > scope.maxNotionalPerWindow) return _reject(v, NOTIONAL_CAP_EXCEEDED);
+        if (!fits || total > blob.maxNotionalPerWindow()) return _reject(v, NOTIONAL_CAP_EXCEEDED);
         // orders <= maxOrdersPerWindow, a uint32.
         v.windowOrders = uint32(orders);
         v.windowNotional = total;

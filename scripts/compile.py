@@ -1,7 +1,13 @@
 """Regenerate aa_auth/artifacts/*.json from contracts/ with the pinned compiler."""
 
-from aa_auth.compiler import write_artifacts
+import sys
+
+from aa_auth.compiler import CompilerError, write_artifacts
 
 if __name__ == "__main__":
-    for path in write_artifacts():
+    try:
+        written = write_artifacts()
+    except CompilerError as exc:
+        sys.exit(f"compile failed:\n{exc}")
+    for path in written:
         print(f"wrote {path}")

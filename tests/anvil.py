@@ -19,13 +19,13 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_anvil(timeout: float = 30.0) -> Iterator[str]:
+def running_anvil(timeout: float = 30.0, extra_args: tuple[str, ...] = ()) -> Iterator[str]:
     """Yields the node's URL; the process is stopped on exit. Fails loudly when anvil is missing."""
     if not ANVIL.exists():
         raise RuntimeError(f"anvil not found at {ANVIL}: run `npm ci` in the checkout")
     port = _free_port()
     proc = subprocess.Popen(
-        [str(ANVIL), "--host", "127.0.0.1", "--port", str(port), "--silent", "--hardfork", "prague"],
+        [str(ANVIL), "--host", "127.0.0.1", "--port", str(port), "--silent", "--hardfork", "prague", *extra_args],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )

@@ -6,8 +6,6 @@ import {CALL_PERMISSION_TYPEHASH, MARKET_LIMIT_TYPEHASH, SCOPE_TYPEHASH} from ".
 
 /// @title The rules of a Scope (SPEC section 4): its EIP-712 hash, grant validity and lookups.
 library ScopeLib {
-    uint256 internal constant ANY_MARKET = type(uint256).max;
-
     /// @notice hashStruct(Scope): the `scopeHash` of SessionGranted and part of a SessionGrant.
     function hash(Scope memory scope) internal pure returns (bytes32) {
         bytes32[] memory markets = new bytes32[](scope.markets.length);
@@ -54,22 +52,6 @@ library ScopeLib {
                     revert ISessionAccount.DuplicateCallPermission(calls[i].target, calls[i].selector);
                 }
             }
-        }
-    }
-
-    function allowsVenue(Scope memory scope, address venue) internal pure returns (bool) {
-        for (uint256 i; i < scope.venues.length; ++i) {
-            if (scope.venues[i] == venue) return true;
-        }
-        return false;
-    }
-
-    /// @notice The entry that applies to `market`: its own, else ANY_MARKET's; `found` is false for none.
-    function marketLimit(Scope memory scope, uint256 market) internal pure returns (MarketLimit memory limit, bool found) {
-        for (uint256 i; i < scope.markets.length; ++i) {
-            MarketLimit memory m = scope.markets[i];
-            if (m.market == market) return (m, true);
-            if (m.market == ANY_MARKET) (limit, found) = (m, true);
         }
     }
 
