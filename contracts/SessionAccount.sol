@@ -238,15 +238,10 @@ contract SessionAccount is ISessionAccount, EIP712 {
     }
 
     function _activate(address key, address pointer, Scope memory scope) private {
-        _sessions[key] = Session({
-            scopePointer: pointer,
-            epoch: _epoch,
-            revoked: false,
-            windowIndex: 0,
-            windowOrders: 0,
-            gasFeeSpent: 0,
-            windowNotional: 0
-        });
+        // A key is granted once ever (_checkNewKey), so its counters are still zero: only the first slot
+        // needs writing, which saves two cold zero-to-zero stores.
+        Session storage s = _sessions[key];
+        (s.scopePointer, s.epoch) = (pointer, _epoch);
         _keys.push(key);
         emit SessionGranted(key, scope.hash(), scope.validAfter, scope.validUntil);
     }
