@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from eth_typing import ChecksumAddress
 from eth_utils.address import is_address, to_checksum_address
 
 from aa_auth.errors import InvalidInput
@@ -24,7 +25,7 @@ def check_uint(name: str, value: object, bits: int = 256) -> int:
     return value
 
 
-def check_address(name: str, value: object) -> str:
+def check_address(name: str, value: object) -> ChecksumAddress:
     """Return the checksummed form of a 20-byte hex address; raise InvalidInput otherwise."""
     if isinstance(value, bytes) and len(value) == 20:
         return to_checksum_address(value)

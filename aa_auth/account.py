@@ -88,12 +88,12 @@ class SmartAccount:
 
         The decision is made at `timestamp` (default: the latest block, which eth_call also uses).
         """
-        sessions = {}
+        sessions: dict[str, SessionState] = {}
         for signer in {check_address("signer", s) for s in signers}:
             session = self.session(signer)
             if session.status is not SessionStatus.NONE:
                 sessions[signer] = session
-        words = {
+        words: dict[tuple[str, int], int] = {
             (check_address("signer", s), w): self.nonce_bitmap(s, w) for s, w in set(nonce_words)
         }
         return AccountState(

@@ -9,13 +9,13 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
-from web3.types import TxReceipt
+from web3.types import TxParams, TxReceipt, Wei
 
 from aa_auth._abi_types import check_address
 from aa_auth.contracts import artifact, decode_revert, revert_data
@@ -84,7 +84,7 @@ class Chain:
     def call(self, function: ContractFunction, **overrides: Any) -> Any:
         """A read call whose revert surfaces as a named error."""
         try:
-            return function.call(overrides or None)
+            return function.call(cast(TxParams, overrides) if overrides else None)
         except Exception as exc:
             raise self._named(exc) from None
 
@@ -120,19 +120,19 @@ class Chain:
     def fund(self, address: str, wei: int) -> None:
         """Send `wei` from the node's first unlocked account (local chains: eth-tester, anvil)."""
         sender = self.w3.eth.accounts[0]
-        tx = self.w3.eth.send_transaction({"from": sender, "to": check_address("address", address), "value": wei})
+        tx = self.w3.eth.send_transaction({"from": sender, "to": check_address("address", address), "value": Wei(wei)})
         self.w3.eth.wait_for_transaction_receipt(tx)
 
     # ------------------------------------------------------------ writing
 
     def send(self, function: ContractFunction, sender: LocalAccount, *, value: int = 0) -> TxReceipt:
         """Sign `function` with `sender`'s key and send it; a revert raises its named error."""
-        params: dict[str, Any] = {"from": sender.address, "value": value, "chainId": self.chain_id}
+        params: TxParams = {"from": sender.address, "value": Wei(value), "chainId": self.chain_id}
         try:
-            tx = function.build_transaction(params)  # type: ignore[arg-type]
+            tx = function.build_transaction(params)
         except Exception as exc:
             raise self._named(exc) from None
-        return self._sign_and_send(tx, sender)
+        return self._sign_and_send(dict(tx), sender)
 
     def deploy(self, name: str, sender: LocalAccount, *args: Any) -> tuple[str, TxReceipt]:
         """Deploy the shipped artifact `name` with constructor `args`; returns (address, receipt)."""

@@ -50,7 +50,7 @@ def solc_binary() -> Path:
     import solcx
 
     if SOLC_VERSION in {str(v) for v in solcx.get_installed_solc_versions()}:
-        return Path(solcx.get_executable(SOLC_VERSION))
+        return Path(solcx.install.get_executable(SOLC_VERSION))
     wrapper = ROOT / "tools" / "solcjs"
     if not (ROOT / "node_modules" / "solc").is_dir() or shutil.which("node") is None:
         raise CompilerError("no solc found: run `npm ci` in the checkout (needs Node) or set SOLC_BINARY")
@@ -83,7 +83,7 @@ def compile_contracts(
     try:
         output = solcx.compile_standard(standard_input, solc_binary=binary, base_path=ROOT, allow_paths=[ROOT])
     except solcx.exceptions.SolcError as exc:
-        raise CompilerError(_error_text(exc.stdout_data) or f"solc failed: {exc.message}") from exc
+        raise CompilerError(_error_text(exc.stdout_data or "") or f"solc failed: {exc.message}") from exc
     by_name = {name: data for unit in output["contracts"].values() for name, data in unit.items()}
     settings = {k: v for k, v in SETTINGS.items() if k != "outputSelection"}
     return {

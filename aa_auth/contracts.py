@@ -6,7 +6,7 @@ import json
 from functools import cache
 from typing import Any
 
-from eth_abi import decode as abi_decode
+from eth_abi.abi import decode as abi_decode
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
@@ -15,7 +15,7 @@ from aa_auth.errors import ContractRevert, InvalidInput, OrderRejectedError
 
 ContractName = str
 _ERROR_CLASSES: dict[str, type[ContractRevert]] = {"OrderRejected": OrderRejectedError}
-_BUILTIN_ERRORS = [
+_BUILTIN_ERRORS: list[dict[str, Any]] = [
     {"type": "error", "name": "Error", "inputs": [{"type": "string", "name": "message"}]},
     {"type": "error", "name": "Panic", "inputs": [{"type": "uint256", "name": "code"}]},
 ]
@@ -40,7 +40,7 @@ def _canonical_type(param: dict[str, Any]) -> str:
 
 @cache
 def _errors_by_selector() -> dict[bytes, tuple[str, list[str]]]:
-    entries = list(_BUILTIN_ERRORS)
+    entries: list[dict[str, Any]] = list(_BUILTIN_ERRORS)
     for name in ("SessionAccount", "AccountFactory", "ReferenceVenue", "EntryPoint"):
         entries += [e for e in artifact(name)["abi"] if e["type"] == "error"]
     table = {}

@@ -33,7 +33,8 @@ MARKETS = {BTC: "BTC-USD", ETH: "ETH-USD", SOL: "SOL-USD"}
 
 def _key(name: str) -> LocalAccount:
     # Fixed keys keep the demo's addresses identical from run to run.
-    return Account.from_key(keccak(text=f"aa-auth demo: {name}"))
+    key: LocalAccount = Account.from_key(keccak(text=f"aa-auth demo: {name}"))
+    return key
 
 
 @dataclass
