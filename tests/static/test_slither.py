@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
-from crytic_compile import CryticCompile
+from crytic_compile.crytic_compile import CryticCompile
 from crytic_compile.platform.solc_standard_json import SolcStandardJson
 from slither import Slither
 from slither.detectors import all_detectors
@@ -79,7 +79,7 @@ class Entry:
 
 class Analysis(NamedTuple):
     settings: dict[str, Any]
-    solc_version: str
+    solc_version: str | None
     contracts: frozenset[str]
     findings: tuple[Finding, ...]
 
