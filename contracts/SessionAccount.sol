@@ -312,8 +312,8 @@ contract SessionAccount is ISessionAccount, EIP712 {
         view
         returns (Verdict memory v)
     {
-        (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, signature);
-        if (err != ECDSA.RecoverError.NoError) return _reject(v, BAD_SIGNATURE);
+        (address signer, bool valid) = _recover(digest, signature);
+        if (!valid) return _reject(v, BAD_SIGNATURE);
         v.signer = signer;
         if (signer == owner()) {
             v.isOwner = true;
@@ -372,8 +372,18 @@ contract SessionAccount is ISessionAccount, EIP712 {
     }
 
     function _signedBy(bytes32 digest, bytes calldata signature, address expected) private pure returns (bool) {
-        (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, signature);
-        return err == ECDSA.RecoverError.NoError && signer == expected;
+        (address signer, bool valid) = _recover(digest, signature);
+        return valid && signer == expected;
+    }
+
+    /// @dev SPEC reason 1's rules: exactly 65 bytes (r, s, v), then OpenZeppelin's low-s and ecrecover
+    /// checks. Reading r, s and v from calldata spares copying the signature to memory.
+    function _recover(bytes32 digest, bytes calldata signature) private pure returns (address signer, bool valid) {
+        if (signature.length != 65) return (address(0), false);
+        ECDSA.RecoverError err;
+        (signer, err,) =
+            ECDSA.tryRecover(digest, uint8(signature[64]), bytes32(signature[:32]), bytes32(signature[32:64]));
+        return (signer, err == ECDSA.RecoverError.NoError);
     }
 
     // ---------------------------------------------------------------- execution and ERC-4337
