@@ -228,7 +228,7 @@ contract SessionAccount is ISessionAccount, EIP712 {
     function _grant(address key, Scope calldata scope) private {
         _checkNewKey(key);
         ScopeLib.validate(scope);
-        _activate(key, ScopeStore.write(abi.encode(scope)), scope);
+        _activate(key, ScopeStore.write(ScopeBlob.encode(scope)), scope);
     }
 
     /// @dev The grant rules on the key itself: not zero, the owner or the account, and never granted here.
@@ -260,7 +260,7 @@ contract SessionAccount is ISessionAccount, EIP712 {
     }
 
     function _loadScope(address pointer) private view returns (Scope memory) {
-        return abi.decode(ScopeStore.read(pointer), (Scope));
+        return ScopeBlob.decode(ScopeStore.read(pointer));
     }
 
     // ---------------------------------------------------------------- orders

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-/// @title Write-once storage of an ABI-encoded Scope as contract code (the SSTORE2 pattern).
+/// @title Write-once storage of a packed Scope (ScopeBlob) as contract code (the SSTORE2 pattern).
 /// @dev A key's scope is fixed for its whole life (SPEC section 4), so it is stored once as code:
 /// about 200 gas a byte instead of 22,100 a word, and read back with one EXTCODECOPY. The runtime code
 /// starts with STOP so the pointer can never be executed meaningfully.

@@ -232,3 +232,41 @@ def test_consumed_order_emits_order_consumed(desk: Desk, bot: LocalAccount) -> N
     receipt = desk.chain.w3.eth.get_transaction_receipt(settlement.tx_hash)
     (event,) = _events(desk, receipt, "OrderConsumed")
     assert dict(event["args"]) == {"signer": bot.address, "venue": desk.stack.venue, "nonce": 42, "digest": signed.digest}
+
+
+def test_scope_round_trips_through_storage_with_every_field_at_its_edges(desk: Desk, bot: LocalAccount) -> None:
+    from aa_auth.scope import ANY_MARKET, CallPermission, market_limit
+
+    top = 2**256 - 1
+    scope = desk.default_scope(
+        valid_after=0,
+        valid_until=2**48 - 1,
+        venues=[desk.stack.venue, "0x" + "ff" * 20, "0x" + "00" * 19 + "01"],
+        markets=[market_limit(ANY_MARKET, max_order_size=top, min_price=top, max_price=top),
+                 market_limit(0, max_order_size=0, min_price=0, max_price=0), market_limit(7, max_order_size=1)],
+        max_orders_per_window=2**32 - 1,
+        max_notional_per_window=top,
+        window_seconds=2**32 - 1,
+        max_gas_fee=top,
+        calls=[CallPermission("0x" + "ab" * 20, bytes(4), 0), CallPermission("0x" + "ab" * 20, b"\xa9\x05\x9c\xbb", top),
+               CallPermission("0x" + "ff" * 20, b"\xff\xff\xff\xff", 1)],
+    )
+    desk.account.grant(desk.owner, bot.address, scope)
+    assert desk.account.session(bot.address).scope == scope
+
+
+def test_scope_with_empty_lists_round_trips(desk: Desk, bot: LocalAccount) -> None:
+    from aa_auth.scope import Scope
+
+    empty = Scope(valid_after=1, valid_until=2, venues=(), markets=(), max_notional_per_window=0,
+                  max_orders_per_window=0, window_seconds=0, max_gas_fee=0, calls=())
+    desk.account.grant(desk.owner, bot.address, empty)
+    assert desk.account.session(bot.address).scope == empty
+
+
+def test_scope_too_large_for_one_contract_is_refused_by_name(desk: Desk, bot: LocalAccount) -> None:
+    # 1,300 venues pack to 26,000+ bytes, past EIP-170's 24,576-byte code limit.
+    venues = ["0x" + f"{i + 1:040x}" for i in range(1_300)]
+    raw = desk.account.contract.functions.grantSession(bot.address, desk.default_scope(venues=venues).as_abi())
+    with pytest.raises(ContractRevert, match="ScopeTooLarge"):
+        desk.chain.send(raw, desk.owner)
