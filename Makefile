@@ -5,13 +5,16 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test compile check-abi install
+.PHONY: demo test compile bench check-abi install
 
 demo: install
 	$(BIN)/python scripts/demo.py
 
 test: install
 	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python scripts/bench.py
 
 compile: install
 	$(BIN)/python scripts/compile.py

@@ -163,7 +163,7 @@ def gas_rows(batch: int) -> list[Row]:
         eoa_gas.append(receipt["gasUsed"] / batch)
 
     return [
-        Row("createAccount (clone)", created["gasUsed"], 383_000, "SimpleAccount, published", "gas", "≤ 110,000"),
+        Row("createAccount (clone)", created["gasUsed"], 383_000, "SimpleAccount (published)", "gas", "≤ 110,000"),
         Row("grantSession, 2 markets + 1 venue", grant["gasUsed"], None, "-", "gas", "as low as possible"),
         Row(f"settle {batch} session orders, per order, first batch", first.gas_used / batch, eoa_gas[0],
             "EOA orders, minimal venue", "gas", "≤ 25,000 all-in"),
