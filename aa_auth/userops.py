@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Final, Sequence
 
-from eth_abi import encode as abi_encode
+from eth_abi.abi import encode as abi_encode
 from eth_hash.auto import keccak
 
 from aa_auth._abi_types import check_address, check_bytes, check_uint
@@ -174,6 +174,15 @@ class PackedUserOperation:
 
     def with_signature(self, signature: bytes) -> PackedUserOperation:
         return replace(self, signature=check_bytes("signature", signature))
+
+    def with_gas(self, gas: GasLimits) -> PackedUserOperation:
+        """The same operation with other gas limits (its signature no longer matches: sign again)."""
+        return replace(
+            self,
+            account_gas_limits=_pack128(gas.verification_gas_limit, gas.call_gas_limit),
+            pre_verification_gas=gas.pre_verification_gas,
+            signature=b"",
+        )
 
     def as_abi(self) -> tuple[Any, ...]:
         return (
