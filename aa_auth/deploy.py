@@ -1,4 +1,9 @@
-"""Deploy the aa-auth stack (EntryPoint when missing, factory with its implementation, venue) and accounts."""
+"""Deploy the aa-auth stack (EntryPoint when missing, factory with its implementation, venue) and accounts.
+
+`deploy_stack` uses plain CREATE, for the embedded chain and tests; on a real network
+`aa_auth.deployments.deploy_deterministic` deploys the same contracts at their CREATE2 addresses
+and records them (`aa-auth deploy`).
+"""
 
 from __future__ import annotations
 

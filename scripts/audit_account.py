@@ -1,0 +1,11 @@
+"""Audit one account: the same as `aa-auth inspect` (see docs/operations.md).
+
+    python scripts/audit_account.py ACCOUNT --rpc-url URL [--json] [--from-block N] [--fail-on warning]
+"""
+
+import sys
+
+from aa_auth.cli import cli
+
+if __name__ == "__main__":
+    cli.main(args=["inspect", *sys.argv[1:]], prog_name="scripts/audit_account.py")
