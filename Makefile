@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 .PHONY: demo test compile bench check-abi install
 
 demo: install
-	$(BIN)/python scripts/demo.py
+	$(BIN)/python -m aa_auth demo
 
 test: install
 	$(BIN)/python -m pytest

@@ -86,7 +86,7 @@ class Chain:
         try:
             return function.call(cast(TxParams, overrides) if overrides else None)
         except Exception as exc:
-            raise self._named(exc) from None
+            raise self.named_error(exc) from None
 
     # ------------------------------------------------------------ time (local chains only)
 
@@ -131,7 +131,7 @@ class Chain:
         try:
             tx = function.build_transaction(params)
         except Exception as exc:
-            raise self._named(exc) from None
+            raise self.named_error(exc) from None
         return self._sign_and_send(dict(tx), sender)
 
     def deploy(self, name: str, sender: LocalAccount, *args: Any) -> tuple[str, TxReceipt]:
@@ -144,7 +144,7 @@ class Chain:
         try:
             tx = factory.constructor(*args).build_transaction({"from": sender.address, "chainId": self.chain_id})
         except Exception as exc:
-            raise self._named(exc) from None
+            raise self.named_error(exc) from None
         receipt = self._sign_and_send(tx, sender)
         address = receipt["contractAddress"]
         if address is None:
@@ -158,14 +158,15 @@ class Chain:
         try:
             tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
         except Exception as exc:
-            raise self._named(exc) from None
+            raise self.named_error(exc) from None
         receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash)
         if receipt["status"] != 1:
             raise TransactionError(f"transaction {tx_hash.hex()} reverted (gas used {receipt['gasUsed']})")
         return receipt
 
     @staticmethod
-    def _named(exc: BaseException) -> Exception:
+    def named_error(exc: BaseException) -> Exception:
+        """The named error (aa_auth.errors) behind a web3 or eth-tester exception."""
         data = revert_data(exc)
         if data:
             return decode_revert(data)

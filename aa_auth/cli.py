@@ -21,7 +21,7 @@ from eth_account.signers.local import LocalAccount
 from web3.exceptions import Web3Exception
 from web3.types import TxReceipt
 
-from aa_auth import _render as render
+from aa_auth import render, views
 from aa_auth._abi_types import UINT32_MAX, check_address, check_bytes
 from aa_auth._cli_params import ADDRESS, CALL, DURATION, MARKET, SALT, UINT
 from aa_auth.account import SmartAccount
@@ -35,7 +35,7 @@ from aa_auth.deployments import (
     load_records,
 )
 from aa_auth.errors import AAAuthError, InvalidInput, Reason
-from aa_auth.inspect import at_block, inspect_account, window_usage
+from aa_auth.inspect import at_block, inspect_account, current_usage
 from aa_auth.keys import keystore_address, load_keystore
 from aa_auth.logs import DEFAULT_PAGE_BLOCKS
 from aa_auth.orders import Order, OrderSigner
@@ -288,7 +288,7 @@ def session_grant(rpc_url: str | None, chain_id: int | None, keystore: Path, pas
     receipt = target.grant(_key(keystore, password_file), key, granted)
     scope_hash = "0x" + hash_scope(granted).hex()
     _done(as_json, chain, receipt, f"granted {key} on {target.address} (scope hash {scope_hash})",
-          account=target.address, key=key, scope=render.scope_json(granted), scopeHash=scope_hash)
+          account=target.address, key=key, scope=views.scope_json(granted), scopeHash=scope_hash)
 
 
 @session.command("revoke")
@@ -345,10 +345,10 @@ def session_list(rpc_url: str | None, chain_id: int | None, account_address: str
     sessions = [(key, target.session(key)) for key in target.session_keys()]
     keys, rows = [], []
     for key, s in sessions:
-        window, orders, notional = window_usage(s, now)
+        window, orders, notional = current_usage(s, now)
         expired = s.status is SessionStatus.ACTIVE and s.scope is not None and now > s.scope.valid_until
         keys.append({"key": key, "status": s.status.name.lower(), "expired": expired,
-                     "scope": None if s.scope is None else render.scope_json(s.scope), "currentWindow": window,
+                     "scope": None if s.scope is None else views.scope_json(s.scope), "currentWindow": window,
                      "windowOrders": orders, "windowNotional": str(notional), "gasFeeSpent": str(s.gas_fee_spent)})
         if s.scope is None:
             continue
@@ -522,7 +522,7 @@ def inspect_command(rpc_url: str | None, chain_id: int | None, records_dir: Path
         from_block = int(recorded_factory.get("blockNumber") or 0) if recorded else 0
     report = inspect_account(chain, account_address, factory=factory, from_block=from_block, block=block,
                              page_blocks=page_blocks, progress=_progress())
-    _emit(as_json, render.report_json(report), render.report_text(report))
+    _emit(as_json, views.report_json(report), views.report_text(report))
     if fail_on and any(_SEVERITY[f.severity] >= _SEVERITY[fail_on] for f in report.flags):
         click.get_current_context().exit(EXIT_REJECTED)
 

@@ -24,7 +24,7 @@ from aa_auth.orders import Order, OrderSigner, SignedOrder
 from aa_auth.render import short, table, units
 from aa_auth.scope import Scope, market_limit, scope
 from aa_auth.venue import Venue
-from aa_auth.verify import Verifier, window_index
+from aa_auth.verify import Verifier, window_usage
 
 U = 10**18
 BTC, ETH, SOL = 1, 2, 3
@@ -191,9 +191,7 @@ def _summary(d: Demo, bots: dict[str, Bot]) -> None:
     for bot in bots.values():
         session = d.account.session(bot.key.address)
         assert session.scope is not None
-        current = session.window_index == window_index(session.scope, now)
-        used_orders = session.window_orders if current else 0
-        used_notional = session.window_notional if current else 0
+        _, used_orders, used_notional = window_usage(session, session.scope, now)
         left_orders = session.scope.max_orders_per_window - used_orders
         left_notional = session.scope.max_notional_per_window - used_notional
         rows.append([bot.name, session.status.name.lower(), f"{left_orders} of {session.scope.max_orders_per_window}",

@@ -22,7 +22,7 @@ from aa_auth.errors import InvalidInput
 from aa_auth.logs import DEFAULT_PAGE_BLOCKS, Event, event_topic, fetch_events
 from aa_auth.scope import Scope
 from aa_auth.typed_data import hash_scope
-from aa_auth.verify import SessionState, SessionStatus, _window_usage
+from aa_auth.verify import SessionState, SessionStatus, window_usage
 
 __all__ = [
     "AccountReport",
@@ -32,8 +32,8 @@ __all__ = [
     "NonceWord",
     "at_block",
     "clone_code",
+    "current_usage",
     "inspect_account",
-    "window_usage",
 ]
 
 LONG_VALIDITY_SECONDS = 30 * 86_400
@@ -265,18 +265,18 @@ class _History:
                 self.ended[key] = f"swept by revokeAllSessions at block {swept[0]}"
 
 
-def window_usage(session: SessionState, now: int) -> tuple[int | None, int, int]:
+def current_usage(session: SessionState, now: int) -> tuple[int | None, int, int]:
     """(current window, orders, notional charged in it) at time `now`; None before the session starts."""
     if session.scope is None or now < session.scope.valid_after:
         return None, 0, 0
-    return _window_usage(session, session.scope, now)  # the verifier's rule: an older stored window counts zero
+    return window_usage(session, session.scope, now)  # the verifier's rule: an older stored window counts zero
 
 
 def _key_report(view: Chain, account: SmartAccount, key: str, history: _History, words: tuple[NonceWord, ...],
                 now: int) -> KeyReport:
     session: SessionState = account.session(key)
     scope = session.scope
-    current, orders, notional = window_usage(session, now)
+    current, orders, notional = current_usage(session, now)
     grant = history.granted.get(key)
     granted_ts = int(view.w3.eth.get_block(grant.block_number)["timestamp"]) if grant else None
     return KeyReport(

@@ -68,7 +68,7 @@ class TxSender:
         try:
             gas = int(self.w3.eth.estimate_gas(params))  # type: ignore[arg-type]
         except Exception as exc:
-            raise Chain._named(exc) from None  # the one place reverts get their names (aa_auth.chain)
+            raise Chain.named_error(exc) from None  # the one place reverts get their names (aa_auth.chain)
         return gas * (100 + self.policy.gas_headroom_percent) // 100
 
     def send(self, tx: dict[str, Any], what: str) -> TxReceipt:
@@ -86,7 +86,7 @@ class TxSender:
         try:
             tx_hash = self.w3.eth.send_raw_transaction(raw)
         except Exception as exc:
-            raise Chain._named(exc) from None
+            raise Chain.named_error(exc) from None
         shown = tx_hash.to_0x_hex()
         self.progress(f"{what}: sent {shown}, waiting for {self.policy.confirmations} confirmation(s)")
         try:

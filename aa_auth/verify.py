@@ -142,7 +142,7 @@ def _reason(state: AccountState, signer: str, order: Order) -> Reason:
     reason = _deadline_and_nonce(state, signer, order)
     if reason is not Reason.AUTHORIZED:
         return reason
-    _, orders, spent = _window_usage(session, scope, now)
+    _, orders, spent = window_usage(session, scope, now)
     if orders + 1 > scope.max_orders_per_window:
         return Reason.RATE_LIMITED
     value = notional(order.size, order.price)
@@ -161,7 +161,7 @@ def _deadline_and_nonce(state: AccountState, signer: str, order: Order) -> Reaso
     return Reason.AUTHORIZED
 
 
-def _window_usage(session: SessionState, scope: Scope, now: int) -> tuple[int, int, int]:
+def window_usage(session: SessionState, scope: Scope, now: int) -> tuple[int, int, int]:
     """(current window, orders, notional already charged in it); a stored older window counts zero."""
     current = window_index(scope, now)
     if session.window_index == current:
@@ -207,7 +207,7 @@ class Verifier:
         if signer != self._state.owner:
             session = self._sessions[signer]
             assert session.scope is not None  # authorized, so active
-            current, orders, spent = _window_usage(session, session.scope, self._state.timestamp)
+            current, orders, spent = window_usage(session, session.scope, self._state.timestamp)
             value = notional(order.size, order.price)
             assert value is not None  # check 14 passed
             self._sessions[signer] = replace(

@@ -16,7 +16,7 @@ from aa_auth.chain import Chain
 from aa_auth.deploy import Stack, create_account
 from aa_auth.deployments import deploy_deterministic
 from aa_auth.errors import ChainError, InvalidInput
-from aa_auth._render import report_json
+from aa_auth.views import report_json
 from aa_auth.inspect import AccountReport, KeyReport, _key_flags, clone_code, inspect_account
 from aa_auth.logs import fetch_events
 from aa_auth.orders import Order, OrderSigner
