@@ -20,6 +20,11 @@ contract ReferenceVenue is ReentrancyGuardTransient {
     /// @notice Reason for failures other than the account's OrderRejected (SPEC section 9).
     uint8 public constant VENUE_CALL_FAILED = 255;
 
+    /// @notice Gas forwarded to one `consumeOrder`. An honest account needs at most about 100,000 (a
+    /// cold first order with a maximal scope); without a cap, a hostile account could burn all but
+    /// 1/64 of the batch's gas and make the rest of the batch run out, reverting it.
+    uint256 public constant CONSUME_GAS_LIMIT = 500_000;
+
     event OrderSettled(
         address indexed account,
         bytes32 indexed digest,
@@ -74,8 +79,9 @@ contract ReferenceVenue is ReentrancyGuardTransient {
         fits = delta >= 0 ? next >= current : next < current;
     }
 
-    /// @dev A low-level call, so that an account without code, a revert of any shape or malformed return
-    /// data become reason 255 instead of reverting the batch; at most 64 bytes of return data are copied.
+    /// @dev A low-level call with a gas cap, so that an account without code, a revert of any shape,
+    /// malformed return data or a gas-burning account become reason 255 instead of reverting the batch;
+    /// at most 64 bytes of return data are copied.
     function _consume(address account, Order calldata order, bytes calldata signature)
         private
         returns (uint8 reason, address signer)
@@ -86,7 +92,7 @@ contract ReferenceVenue is ReentrancyGuardTransient {
         bytes32 word0;
         bytes32 word1;
         assembly ("memory-safe") {
-            ok := call(gas(), account, 0, add(callData, 0x20), mload(callData), 0, 0)
+            ok := call(CONSUME_GAS_LIMIT, account, 0, add(callData, 0x20), mload(callData), 0, 0)
             size := returndatasize()
             let copied := size
             if gt(copied, 0x40) { copied := 0x40 }

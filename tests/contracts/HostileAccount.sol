@@ -16,7 +16,8 @@ contract HostileAccount {
         ReturnNothing,
         ReturnDirtyAddress,
         HugeReturnData,
-        ReenterVenue
+        ReenterVenue,
+        BurnAllGas
     }
 
     error Nope();
@@ -50,6 +51,9 @@ contract HostileAccount {
             assembly ("memory-safe") {
                 return(0, 100000)
             }
+        }
+        if (mode == Mode.BurnAllGas) {
+            while (true) {}
         }
         // ReenterVenue: settle an empty batch on the caller while it is settling us.
         ISettle(msg.sender).settle(new SignedOrder[](0));

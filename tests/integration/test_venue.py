@@ -84,17 +84,32 @@ def test_one_bad_order_never_reverts_the_batch(desk: Desk, bot: LocalAccount) ->
     ]
 
 
-@pytest.mark.parametrize(
-    "mode",
-    ["RevertWithOtherError", "RevertWithReasonZero", "ReturnNothing", "ReturnDirtyAddress", "HugeReturnData", "ReenterVenue"],
-)
+HOSTILE_MODES = ["RevertWithOtherError", "RevertWithReasonZero", "ReturnNothing", "ReturnDirtyAddress",
+                 "HugeReturnData", "ReenterVenue", "BurnAllGas"]
+
+
+def _hostile(desk: Desk, bot: LocalAccount, test_artifacts: dict[str, Any], mode: str) -> SignedOrder:
+    hostile, _ = desk.chain.deploy_artifact(test_artifacts["HostileAccount"], desk.relayer, HOSTILE_MODES.index(mode))
+    signed = desk.sign(bot)
+    return SignedOrder(hostile, signed.order, signed.signature, signed.digest, signed.signer)
+
+
+@pytest.mark.parametrize("mode", HOSTILE_MODES)
 def test_hostile_account_is_255_without_booking_a_fill(
     desk: Desk, bot: LocalAccount, test_artifacts: dict[str, Any], mode: str
 ) -> None:
-    art = test_artifacts["HostileAccount"]
-    modes = ["RevertWithOtherError", "RevertWithReasonZero", "ReturnNothing", "ReturnDirtyAddress", "HugeReturnData", "ReenterVenue"]
-    hostile, _ = desk.chain.deploy_artifact(art, desk.relayer, modes.index(mode))
-    signed = desk.sign(bot)
-    order = SignedOrder(hostile, signed.order, signed.signature, signed.digest, signed.signer)
+    order = _hostile(desk, bot, test_artifacts, mode)
     assert desk.settle(order).outcomes[0].reason is Reason.VENUE_CALL_FAILED
-    assert desk.venue.position(hostile, MARKET) == 0
+    assert desk.venue.position(order.account, MARKET) == 0
+
+
+def test_gas_burning_account_cannot_starve_the_rest_of_the_batch(
+    desk: Desk, bot: LocalAccount, test_artifacts: dict[str, Any]
+) -> None:
+    desk.grant(bot, max_orders_per_window=10)
+    burners = [_hostile(desk, bot, test_artifacts, "BurnAllGas") for _ in range(3)]
+    honest = [desk.sign(bot) for _ in range(3)]
+    settlement = desk.settle(*burners, *honest)
+    assert [o.reason for o in settlement.outcomes] == [Reason.VENUE_CALL_FAILED] * 3 + [Reason.AUTHORIZED] * 3
+    # Each burner costs at most the cap, not the batch's whole budget.
+    assert settlement.gas_used < 3 * 500_000 + 400_000
