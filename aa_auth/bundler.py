@@ -31,8 +31,8 @@ from web3.types import TxReceipt
 
 from aa_auth._abi_types import check_address
 from aa_auth.chain import Chain
-from aa_auth.contracts import decode_revert, revert_data
-from aa_auth.errors import ChainError, ContractRevert, InvalidInput, TransactionError
+from aa_auth.contracts import decode_revert
+from aa_auth.errors import ChainError, ContractRevert, InvalidInput
 from aa_auth.signatures import SigningKey
 from aa_auth.userops import (
     OWNER_NONCE_KEY,
@@ -260,8 +260,8 @@ class EntryPoint:
         return used + headroom
 
     def _validation_gas(self, probe: PackedUserOperation, signer: SigningKey) -> int:
-        # Fees of 1 wei keep a session key's budget charge tiny but non-zero, so the probe writes the
-        # budget slot as the real operation will; the prefund it would pay is taken at the real fees.
+        # Fees of 1 wei keep a session key's budget charge tiny but non-zero: the probe stays within
+        # the budget and writes the budget slot as the real operation will.
         cheap = user_operation(
             probe.sender, probe.nonce, probe.call_data, probe.gas, GasFees(1, 1),
             init_code=probe.init_code, paymaster_and_data=probe.paymaster_and_data,
@@ -279,8 +279,7 @@ class EntryPoint:
         try:
             estimate = self.chain.w3.eth.estimate_gas({"from": self.address, "gasPrice": 0, **tx})  # type: ignore[typeddict-item]
         except Exception as exc:
-            data = revert_data(exc)
-            error: Exception = decode_revert(data) if data else TransactionError(f"{exc.__class__.__name__}: {exc}")
+            error = Chain.named_error(exc)
             error.add_note(f"{what}; pass gas=GasLimits(...) to submit it anyway")
             raise error from None
         return max(0, int(estimate) - _intrinsic_gas(tx["data"]))

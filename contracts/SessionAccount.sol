@@ -431,21 +431,16 @@ contract SessionAccount is ISessionAccount, EIP712 {
         if (userOp.nonce >> 64 != uint160(signer)) return SIG_VALIDATION_FAILED;
         if (userOp.paymasterAndData.length != 0) return SIG_VALIDATION_FAILED;
 
-        Scope memory scope = _loadScope(s.scopePointer);
-        (bool ok, Call[] memory calls) = UserOpCalls.decode(userOp.callData);
-        if (!ok) return SIG_VALIDATION_FAILED;
-        for (uint256 i; i < calls.length; ++i) {
-            if (!scope.allowsCall(address(this), calls[i].target, calls[i].value, calls[i].data)) {
-                return SIG_VALIDATION_FAILED;
-            }
-        }
+        bytes memory scope = ScopeStore.read(s.scopePointer);
+        if (!UserOpCalls.allowedBy(userOp.callData, scope, address(this))) return SIG_VALIDATION_FAILED;
 
         (bool fits, uint256 spent) = _gasCharge(userOp, s.gasFeeSpent);
-        if (scope.maxGasFee == 0 || !fits || spent > scope.maxGasFee) return SIG_VALIDATION_FAILED;
-        s.gasFeeSpent = uint128(spent); // _gasCharge keeps spent below 2**128
+        uint256 maxGasFee = scope.maxGasFee();
+        if (maxGasFee == 0 || !fits || spent > maxGasFee) return SIG_VALIDATION_FAILED;
+        s.gasFeeSpent = uint128(spent); // fits: _gasCharge keeps spent below 2**128
         // EntryPoint v0.8 treats validAfter as exclusive; pack validAfter - 1 to keep SPEC's inclusive window.
-        uint48 validAfter = scope.validAfter == 0 ? 0 : scope.validAfter - 1;
-        return _packValidationData(false, scope.validUntil, validAfter);
+        uint256 validAfter = scope.validAfter();
+        return _packValidationData(false, uint48(scope.validUntil()), uint48(validAfter == 0 ? 0 : validAfter - 1));
     }
 
     /// @dev The operation's maximum cost without a paymaster, added to what the key has spent.
@@ -457,13 +452,12 @@ contract SessionAccount is ISessionAccount, EIP712 {
         uint256 verificationGas = uint256(userOp.accountGasLimits) >> 128;
         uint256 callGas = uint128(uint256(userOp.accountGasLimits));
         uint256 maxFeePerGas = uint128(uint256(userOp.gasFees));
-        (bool ok, uint256 gas) = Math.tryAdd(verificationGas + callGas, userOp.preVerificationGas);
-        if (!ok) return (false, 0);
-        uint256 cost;
-        (ok, cost) = Math.tryMul(gas, maxFeePerGas);
-        if (!ok) return (false, 0);
-        (ok, spent) = Math.tryAdd(spentBefore, cost);
-        return (ok && spent <= type(uint128).max, spent);
+        // The EntryPoint refuses gas values above 2**120 before it calls validateUserOp (AA94), and only
+        // it gets here: the cost is below 2**242 and spentBefore below 2**128, so nothing overflows.
+        unchecked {
+            spent = spentBefore + (verificationGas + callGas + userOp.preVerificationGas) * maxFeePerGas;
+        }
+        fits = spent <= type(uint128).max;
     }
 
     /// @notice ERC-1271: valid only for the owner's signature over the replay-safe AAAuthMessage hash.

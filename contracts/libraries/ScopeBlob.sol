@@ -162,6 +162,44 @@ library ScopeBlob {
         }
     }
 
+    // ---------------------------------------------------------------- the fields a user operation check reads
+
+    function maxGasFee(bytes memory blob) internal pure returns (uint256 value) {
+        assembly ("memory-safe") {
+            value := mload(add(blob, 0x54))
+        }
+    }
+
+    /// @notice Whether the scope lets `account` call `target` with `value` and `data` (SPEC section 4,
+    /// `calls`): never the account itself; selector 0 stands for empty calldata only; 1 to 3 bytes of
+    /// calldata, or 4 zero bytes and more, match nothing.
+    function allowsCall(bytes memory blob, address account, address target, uint256 value, bytes calldata data)
+        internal
+        pure
+        returns (bool allowed)
+    {
+        if (target == account) return false;
+        uint256 selector;
+        if (data.length != 0) {
+            if (data.length < 4) return false;
+            selector = uint32(bytes4(data[:4]));
+            if (selector == 0) return false;
+        }
+        assembly ("memory-safe") {
+            let p := add(add(blob, 0x20), VENUES)
+            p := add(add(p, 2), mul(shr(240, mload(p)), VENUE_SIZE))
+            p := add(add(p, 2), mul(shr(240, mload(p)), MARKET_SIZE))
+            let end := add(add(p, 2), mul(shr(240, mload(p)), CALL_SIZE))
+            let key := or(shl(32, target), selector) // an entry's first 24 bytes: target, then selector
+            for { p := add(p, 2) } lt(p, end) { p := add(p, CALL_SIZE) } {
+                if eq(shr(64, mload(p)), key) {
+                    allowed := iszero(gt(value, mload(add(p, 24))))
+                    break
+                }
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- primitives
 
     function _count(uint256 length) private pure returns (uint256) {

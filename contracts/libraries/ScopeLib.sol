@@ -54,26 +54,4 @@ library ScopeLib {
             }
         }
     }
-
-    /// @notice Whether the scope permits calling `target` with `value` and `data` from `account`.
-    /// @dev The account itself is never a target. Selector 0 stands for empty calldata only; calldata of
-    /// 1 to 3 bytes, or whose first 4 bytes are zero, matches nothing.
-    function allowsCall(Scope memory scope, address account, address target, uint256 value, bytes memory data)
-        internal
-        pure
-        returns (bool)
-    {
-        if (target == account) return false;
-        bytes4 selector;
-        if (data.length != 0) {
-            if (data.length < 4) return false;
-            selector = bytes4(data);
-            if (selector == bytes4(0)) return false;
-        }
-        for (uint256 i; i < scope.calls.length; ++i) {
-            CallPermission memory c = scope.calls[i];
-            if (c.target == target && c.selector == selector) return value <= c.maxValue;
-        }
-        return false;
-    }
 }

@@ -1,35 +1,30 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {Call, ISessionAccount} from "../interfaces/ISessionAccount.sol";
+import {ISessionAccount} from "../interfaces/ISessionAccount.sol";
+import {ScopeBlob} from "./ScopeBlob.sol";
 
-/// @title The calls a user operation's callData will make, for checking a session key's permissions.
-/// @dev Validation must see exactly the calls execution will make, so the values come from Solidity's
-/// own ABI decoder (the one `execute`/`executeBatch` use). The pre-check only makes sure that decoder
-/// cannot revert, so a malformed callData is a refusal (SIG_VALIDATION_FAILED) rather than a revert;
-/// it is stricter than the decoder (offsets and lengths below 2**32), which can only refuse more.
+/// @title Whether every call a user operation's callData will make is one a session key's scope permits.
+/// @dev Validation must see exactly the calls execution will make. The calls are read in place from
+/// calldata, at the words Solidity's ABI decoder reads for `execute(address,uint256,bytes)` and
+/// `executeBatch((address,uint256,bytes)[])`: top-level offsets count from the arguments' start, a
+/// batch element's from its array's head, a call's `data` offset from its own tuple (from the
+/// arguments' start for `execute`). Every offset, length and address is checked first, more strictly
+/// than the decoder (offsets and lengths below 2**32, no dirty address bits), so a callData the
+/// decoder would revert on, or read differently, is refused here, never let through.
 library UserOpCalls {
+    using ScopeBlob for bytes;
+
     uint256 private constant LIMIT = 2 ** 32;
 
-    /// @return ok False when callData is not a well-formed `execute` or `executeBatch` call.
-    function decode(bytes calldata callData) internal pure returns (bool ok, Call[] memory calls) {
-        if (callData.length < 4) return (false, calls);
+    /// @return False when callData is not a well-formed `execute` or `executeBatch` call, or when any of
+    /// its calls is outside `scope` (a ScopeBlob). An empty batch makes no call and is allowed.
+    function allowedBy(bytes calldata callData, bytes memory scope, address account) internal pure returns (bool) {
+        if (callData.length < 4) return false;
         bytes4 selector = bytes4(callData[:4]);
         bytes calldata args = callData[4:];
-        if (selector == ISessionAccount.execute.selector) {
-            if (!_callAt(args, 0, true)) return (false, calls);
-            calls = new Call[](1);
-            (calls[0].target, calls[0].value, calls[0].data) = abi.decode(args, (address, uint256, bytes));
-            return (true, calls);
-        }
-        if (selector == ISessionAccount.executeBatch.selector) {
-            if (!_batchWellFormed(args)) return (false, calls);
-            return (true, abi.decode(args, (Call[])));
-        }
-        return (false, calls);
-    }
-
-    function _batchWellFormed(bytes calldata args) private pure returns (bool) {
+        if (selector == ISessionAccount.execute.selector) return _allowedAt(args, 0, true, scope, account);
+        if (selector != ISessionAccount.executeBatch.selector) return false;
         (bool ok, uint256 arrayAt) = _word(args, 0);
         if (!ok || arrayAt >= LIMIT) return false;
         uint256 count;
@@ -39,14 +34,19 @@ library UserOpCalls {
         for (uint256 i; i < count; ++i) {
             uint256 elementOffset;
             (ok, elementOffset) = _word(args, heads + 32 * i);
-            if (!ok || elementOffset >= LIMIT || !_callAt(args, heads + elementOffset, false)) return false;
+            if (!ok || elementOffset >= LIMIT || !_allowedAt(args, heads + elementOffset, false, scope, account)) {
+                return false;
+            }
         }
         return true;
     }
 
-    /// @dev A (address target, uint256 value, bytes data) tuple at `at`; its data offset is relative to
-    /// `at` inside a batch and to the start of the arguments for `execute`.
-    function _callAt(bytes calldata args, uint256 at, bool topLevel) private pure returns (bool) {
+    /// @dev The (address target, uint256 value, bytes data) tuple at `at`.
+    function _allowedAt(bytes calldata args, uint256 at, bool topLevel, bytes memory scope, address account)
+        private
+        pure
+        returns (bool)
+    {
         (bool ok, uint256 target) = _word(args, at);
         if (!ok || target >> 160 != 0) return false;
         uint256 dataOffset;
@@ -55,7 +55,10 @@ library UserOpCalls {
         uint256 dataAt = (topLevel ? 0 : at) + dataOffset;
         uint256 length;
         (ok, length) = _word(args, dataAt);
-        return ok && length < LIMIT && dataAt + 32 + length <= args.length;
+        if (!ok || length >= LIMIT || dataAt + 32 + length > args.length) return false;
+        // The value word lies before the data offset word, which exists.
+        uint256 value = uint256(bytes32(args[at + 32:at + 64]));
+        return scope.allowsCall(account, address(uint160(target)), value, args[dataAt + 32:dataAt + 32 + length]);
     }
 
     function _word(bytes calldata args, uint256 at) private pure returns (bool ok, uint256 value) {
