@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 from eth_account.signers.local import LocalAccount
+from eth_typing import ChecksumAddress
 from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
@@ -134,15 +135,18 @@ class Chain:
             raise self.named_error(exc) from None
         return self._sign_and_send(dict(tx), sender)
 
-    def deploy(self, name: str, sender: LocalAccount, *args: Any) -> tuple[str, TxReceipt]:
+    def deploy(self, name: str, sender: LocalAccount, *args: Any) -> tuple[ChecksumAddress, TxReceipt]:
         """Deploy the shipped artifact `name` with constructor `args`; returns (address, receipt)."""
         return self.deploy_artifact(artifact(name), sender, *args)
 
-    def deploy_artifact(self, compiled: dict[str, Any], sender: LocalAccount, *args: Any) -> tuple[str, TxReceipt]:
-        """Deploy any compiled artifact (abi + bytecode) with constructor `args`."""
+    def deploy_artifact(
+        self, compiled: dict[str, Any], sender: LocalAccount, *args: Any, value: int = 0
+    ) -> tuple[ChecksumAddress, TxReceipt]:
+        """Deploy any compiled artifact (abi + bytecode) with constructor `args` (and `value` wei)."""
         factory = self.w3.eth.contract(abi=compiled["abi"], bytecode=compiled["bytecode"])
+        params: TxParams = {"from": sender.address, "chainId": self.chain_id, "value": Wei(value)}
         try:
-            tx = factory.constructor(*args).build_transaction({"from": sender.address, "chainId": self.chain_id})
+            tx = factory.constructor(*args).build_transaction(params)
         except Exception as exc:
             raise self.named_error(exc) from None
         receipt = self._sign_and_send(tx, sender)
@@ -150,7 +154,7 @@ class Chain:
         if address is None:
             name = compiled.get("contractName", "contract")
             raise TransactionError(f"deploying {name} mined no contract (tx {receipt['transactionHash'].hex()})")
-        return str(address), receipt
+        return address, receipt
 
     def _sign_and_send(self, tx: dict[str, Any], sender: LocalAccount) -> TxReceipt:
         tx["nonce"] = self.w3.eth.get_transaction_count(sender.address, "pending")

@@ -91,12 +91,5 @@ def measure_session_overhead(
 
 
 def _deploy(chain: Chain, artifact: dict[str, Any], sender: LocalAccount) -> Any:
-    factory = chain.w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
-    tx = factory.constructor().build_transaction({"from": sender.address, "chainId": chain.chain_id})
-    tx["nonce"] = chain.w3.eth.get_transaction_count(sender.address, "pending")
-    receipt = chain.w3.eth.wait_for_transaction_receipt(
-        chain.w3.eth.send_raw_transaction(sender.sign_transaction(tx).raw_transaction)
-    )
-    if receipt["status"] != 1 or receipt["contractAddress"] is None:
-        raise TransactionError(f"deploying {artifact.get('contractName', 'the token')} failed")
-    return chain.w3.eth.contract(address=receipt["contractAddress"], abi=artifact["abi"])
+    address, _ = chain.deploy_artifact(artifact, sender)
+    return chain.w3.eth.contract(address=address, abi=artifact["abi"])

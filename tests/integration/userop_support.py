@@ -19,7 +19,6 @@ from aa_auth.account import SmartAccount
 from aa_auth.bundler import EntryPoint, FailedOpError, UserOpOutcome
 from aa_auth.chain import Chain
 from aa_auth.deploy import Stack
-from aa_auth.errors import TransactionError
 from aa_auth.scope import CallPermission, market_limit, scope
 from aa_auth.contracts import decode_revert, revert_data
 from aa_auth.userops import Call, PackedUserOperation, execute_batch_call_data, execute_call_data, sign_user_op
@@ -33,14 +32,8 @@ DAY = 86_400
 
 def deploy_contract(chain: Chain, artifact: dict[str, Any], sender: LocalAccount, *args: Any, value: int = 0) -> Contract:
     """Deploy a compiled helper contract (tests/contracts) that is not one of the shipped artifacts."""
-    factory = chain.w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
-    tx = factory.constructor(*args).build_transaction({"from": sender.address, "chainId": chain.chain_id, "value": value})  # type: ignore[typeddict-item]
-    tx["nonce"] = chain.w3.eth.get_transaction_count(sender.address, "pending")
-    tx_hash = chain.w3.eth.send_raw_transaction(sender.sign_transaction(tx).raw_transaction)
-    receipt = chain.w3.eth.wait_for_transaction_receipt(tx_hash)
-    if receipt["status"] != 1 or receipt["contractAddress"] is None:
-        raise TransactionError(f"deploying {artifact['contractName']} failed")
-    return chain.w3.eth.contract(address=receipt["contractAddress"], abi=artifact["abi"])
+    address, _ = chain.deploy_artifact(artifact, sender, *args, value=value)
+    return chain.w3.eth.contract(address=address, abi=artifact["abi"])
 
 
 def grant_calls(
