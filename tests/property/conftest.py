@@ -34,7 +34,7 @@ PROFILE_ENV = "HYPOTHESIS_PROFILE"
 # function_scoped_fixture health check warns about, so that check, and only that one, is suppressed.
 settings.register_profile(
     "ci",
-    max_examples=int(os.environ.get("XN", 200)),
+    max_examples=200,
     stateful_step_count=12,
     deadline=None,  # a step sends transactions: its duration says nothing about the code under test
     derandomize=False,
@@ -76,7 +76,7 @@ def fast_embedded_chain(chain: Chain) -> Iterator[None]:
       `eth_call` without a `from` (to fill one in), and eth-tester re-derives and re-checksums all ten
       test accounts each time: about a quarter of the cost of every read.
 
-    Together they make a step about three times faster, which buys the property test its example count.
+    Together they make a step several times faster, which buys the property test its example count.
     """
     evm_chain, tester = chain.tester.backend.chain, chain.tester
     estimator = evm_chain.gas_estimator
