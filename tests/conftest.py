@@ -26,18 +26,21 @@ def chain() -> Chain:
     return Chain.create_embedded()
 
 
-@pytest.fixture(scope="session")
-def deployer(chain: Chain) -> LocalAccount:
-    key = named_key("deployer")
+def funded_key(chain: Chain, name: str) -> LocalAccount:
+    """`named_key(name)` holding 1,000 ether on `chain`."""
+    key = named_key(name)
     chain.fund(key.address, 1_000 * ETHER)
     return key
+
+
+@pytest.fixture(scope="session")
+def deployer(chain: Chain) -> LocalAccount:
+    return funded_key(chain, "deployer")
 
 
 @pytest.fixture(scope="session")
 def owner(chain: Chain) -> LocalAccount:
-    key = named_key("owner")
-    chain.fund(key.address, 1_000 * ETHER)
-    return key
+    return funded_key(chain, "owner")
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,7 @@ from aa_auth.deploy import Stack
 from aa_auth.scope import CallPermission, market_limit, scope
 from aa_auth.contracts import decode_revert, revert_data
 from aa_auth.userops import Call, PackedUserOperation, execute_batch_call_data, execute_call_data, sign_user_op
-from tests.conftest import ETHER, named_key
+from tests.conftest import ETHER, funded_key
 
 TRANSFER = keccak(text="transfer(address,uint256)")[:4]
 APPROVE = keccak(text="approve(address,uint256)")[:4]
@@ -111,9 +111,7 @@ def entry_point(chain: Chain, stack: Stack) -> EntryPoint:
 
 @pytest.fixture(scope="session")
 def bundler(chain: Chain) -> LocalAccount:
-    key = named_key("bundler")
-    chain.fund(key.address, 1_000 * ETHER)
-    return key
+    return funded_key(chain, "bundler")
 
 
 @pytest.fixture(scope="session")
