@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test compile bench check-abi install
+.PHONY: demo test compile bench install
 
 demo: install
 	$(BIN)/python -m aa_auth demo
@@ -18,9 +18,6 @@ bench: install
 
 compile: install
 	$(BIN)/python scripts/compile.py
-
-check-abi:
-	$(BIN)/python ../shared/tools/check_spec_abi.py .
 
 install: $(VENV)/.installed node_modules/.installed
 

@@ -1,12 +1,13 @@
 """aa-auth: scoped session keys for ERC-4337 smart accounts, enforced on-chain, with a Python layer."""
 
-from aa_auth.account import SmartAccount
-from aa_auth.chain import Chain
-from aa_auth.deploy import Stack, create_account, deploy_stack
+from aa_auth.chain.connection import Chain
+from aa_auth.contracts.account import SmartAccount
+from aa_auth.contracts.stack import Stack, create_account, deploy_stack
 from aa_auth.errors import AAAuthError, ContractRevert, InvalidInput, OrderRejectedError, Reason
-from aa_auth.orders import Order, OrderSigner, SignedOrder
-from aa_auth.scope import ANY_MARKET, CallPermission, MarketLimit, Scope, market_limit, scope
-from aa_auth.verify import AccountState, Decision, Verifier, decide
+from aa_auth.protocol.orders import Order, SignedOrder
+from aa_auth.protocol.scope import ANY_MARKET, CallPermission, MarketLimit, Scope, market_limit, scope
+from aa_auth.protocol.signer import OrderSigner
+from aa_auth.protocol.verify import AccountState, Decision, Verifier, decide
 
 __all__ = [
     "AAAuthError",

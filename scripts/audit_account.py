@@ -5,7 +5,7 @@
 
 import sys
 
-from aa_auth.cli import cli
+from aa_auth.ops.cli import cli
 
 if __name__ == "__main__":
     cli.main(args=["inspect", *sys.argv[1:]], prog_name="scripts/audit_account.py")

@@ -2,7 +2,7 @@
 
 import sys
 
-from aa_auth.compiler import CompilerError, write_artifacts
+from aa_auth.chain.compiler import CompilerError, write_artifacts
 
 if __name__ == "__main__":
     try:

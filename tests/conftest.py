@@ -9,9 +9,9 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
 
-from aa_auth.account import SmartAccount
-from aa_auth.chain import Chain
-from aa_auth.deploy import Stack, create_account, deploy_stack
+from aa_auth.chain.connection import Chain
+from aa_auth.contracts.account import SmartAccount
+from aa_auth.contracts.stack import Stack, create_account, deploy_stack
 
 ETHER = 10**18
 
@@ -76,7 +76,7 @@ def test_artifacts() -> dict[str, dict[str, object]]:
     """Helper contracts under tests/contracts/, compiled with the project's compiler and settings."""
     from pathlib import Path
 
-    from aa_auth.compiler import compile_contracts
+    from aa_auth.chain.compiler import compile_contracts
 
     names = tuple(p.stem for p in sorted((Path(__file__).parent / "contracts").glob("*.sol")))
     return compile_contracts(names, ("contracts", "tests/contracts")) if names else {}

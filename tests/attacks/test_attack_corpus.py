@@ -23,20 +23,21 @@ from eth_keys.datatypes import Signature
 from web3.contract import Contract
 from web3.logs import DISCARD
 
-from aa_auth._abi_types import ANY_MARKET, UINT32_MAX, UINT256_MAX, ZERO_ADDRESS, check_address
-from aa_auth.account import SmartAccount
-from aa_auth.chain import Chain
-from aa_auth.contracts import artifact, decode_revert
-from aa_auth.deploy import Stack, create_account
+from aa_auth.chain.artifacts import artifact, decode_revert
+from aa_auth.chain.connection import Chain
+from aa_auth.contracts.account import SmartAccount
+from aa_auth.contracts.stack import Stack, create_account
+from aa_auth.contracts.venue import Venue
 from aa_auth.errors import ContractRevert, Reason
-from aa_auth.orders import Order, OrderSigner
-from aa_auth.scope import CallPermission, MarketLimit, Scope, market_limit
-from aa_auth.signatures import SECP256K1_N, sign_digest
-from aa_auth.typed_data import aa_auth_message_digest, revoke_session_digest, session_grant_digest
-from aa_auth.venue import Venue
-from aa_auth.verify import SessionStatus
+from aa_auth.protocol.orders import Order
+from aa_auth.protocol.scope import CallPermission, MarketLimit, Scope, market_limit
+from aa_auth.protocol.signatures import SECP256K1_N, sign_digest
+from aa_auth.protocol.signer import OrderSigner
+from aa_auth.protocol.typed_data import aa_auth_message_digest, revoke_session_digest, session_grant_digest
+from aa_auth.protocol.values import ANY_MARKET, UINT32_MAX, UINT256_MAX, ZERO_ADDRESS, check_address
+from aa_auth.protocol.verify import SessionStatus
 from tests.conftest import named_key
-from tests.integration.conftest import E, MARKET, OTHER_VENUE, Desk
+from tests.integration.conftest import MARKET, OTHER_VENUE, Desk, E
 
 ERC1271_MAGIC = bytes.fromhex("1626ba7e")
 ERC1271_FAIL = bytes.fromhex("ffffffff")

@@ -10,7 +10,7 @@ from pathlib import Path
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
 
-from aa_auth.chain import Chain
+from aa_auth.chain.connection import Chain
 from tests.conftest import named_key
 
 ETHER = 10**18

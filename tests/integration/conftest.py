@@ -9,14 +9,15 @@ from typing import Any
 import pytest
 from eth_account.signers.local import LocalAccount
 
-from aa_auth.account import SmartAccount
-from aa_auth.chain import Chain
-from aa_auth.deploy import Stack
+from aa_auth.chain.connection import Chain
+from aa_auth.contracts.account import SmartAccount
+from aa_auth.contracts.stack import Stack
+from aa_auth.contracts.venue import Settlement, Venue
 from aa_auth.errors import Reason
-from aa_auth.orders import Order, OrderSigner, SignedOrder
-from aa_auth.scope import Scope, market_limit, scope
-from aa_auth.venue import Settlement, Venue
-from aa_auth.verify import Decision, Verifier
+from aa_auth.protocol.orders import Order, SignedOrder
+from aa_auth.protocol.scope import Scope, market_limit, scope
+from aa_auth.protocol.signer import OrderSigner
+from aa_auth.protocol.verify import Decision, Verifier
 from tests.conftest import named_key
 
 E = 10**18

@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from aa_auth.chain import Chain
-from aa_auth.cli import cli
-from aa_auth.deployments import predicted_stack
-from aa_auth.orders import Order, OrderSigner
-from aa_auth.venue import Venue
+from aa_auth.chain.connection import Chain
+from aa_auth.contracts.deployments import predicted_stack
+from aa_auth.contracts.venue import Venue
+from aa_auth.ops.cli import cli
+from aa_auth.protocol.orders import Order
+from aa_auth.protocol.signer import OrderSigner
 from tests.integration._operator import ETHER, funded, rolled_back, write_keystore
 
 pytestmark = pytest.mark.anvil

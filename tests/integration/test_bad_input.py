@@ -8,9 +8,9 @@ import pytest
 from eth_account.signers.local import LocalAccount
 
 from aa_auth.errors import InvalidInput
-from aa_auth.orders import Order
-from aa_auth.scope import market_limit, scope
-from tests.integration.conftest import E, Desk
+from aa_auth.protocol.orders import Order
+from aa_auth.protocol.scope import market_limit, scope
+from tests.integration.conftest import Desk, E
 
 VENUE = "0x" + "ab" * 20
 
@@ -82,7 +82,7 @@ def test_revoking_an_unknown_key_is_refused_before_sending(desk: Desk, bot: Loca
 
 
 def test_settling_an_order_with_a_short_signature_is_refused_before_sending(desk: Desk, bot: LocalAccount) -> None:
-    from aa_auth.orders import SignedOrder
+    from aa_auth.protocol.orders import SignedOrder
 
     signed = desk.sign(bot)
     short = SignedOrder(signed.account, signed.order, signed.signature[:64], signed.digest, signed.signer)

@@ -20,14 +20,15 @@ from click.testing import CliRunner, Result
 from eth_account.signers.local import LocalAccount
 
 import aa_auth
-from aa_auth.chain import Chain
-from aa_auth.cli import cli
-from aa_auth.deploy import Stack
-from aa_auth.deployments import predicted_stack
-from aa_auth.orders import Order, OrderSigner
-from aa_auth.scope import CallPermission, market_limit, scope
-from aa_auth.typed_data import hash_scope, order_digest
-from aa_auth.venue import Venue
+from aa_auth.chain.connection import Chain
+from aa_auth.contracts.deployments import predicted_stack
+from aa_auth.contracts.stack import Stack
+from aa_auth.contracts.venue import Venue
+from aa_auth.ops.cli import cli
+from aa_auth.protocol.orders import Order
+from aa_auth.protocol.scope import CallPermission, market_limit, scope
+from aa_auth.protocol.signer import OrderSigner
+from aa_auth.protocol.typed_data import hash_scope, order_digest
 from tests.integration._operator import ETHER, PASSWORD, funded, rolled_back, write_keystore
 
 pytestmark = pytest.mark.anvil
@@ -312,19 +313,19 @@ def test_the_documented_commands_exist() -> None:
 
 def test_demo_runs_the_lead_demo_with_its_json_flag(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[bool] = []
-    fake = types.ModuleType("aa_auth.demo")
+    fake = types.ModuleType("aa_auth.ops.demo")
     def run_demo(json_output: bool = False) -> int:
         calls.append(json_output)
         return 4
 
     fake.run_demo = run_demo  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "aa_auth.demo", fake)
+    monkeypatch.setitem(sys.modules, "aa_auth.ops.demo", fake)
     result = CliRunner().invoke(cli, ["demo", "--json"])
     assert (result.exit_code, calls) == (4, [True])
 
 
 def test_bench_says_clearly_when_it_is_not_available(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "aa_auth.bench", None)
+    monkeypatch.setitem(sys.modules, "aa_auth.ops.bench", None)
     monkeypatch.delattr(aa_auth, "bench", raising=False)
     line = _one_line_error(CliRunner().invoke(cli, ["bench"]))
     assert "the benchmark is not available in this build yet" in line

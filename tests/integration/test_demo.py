@@ -5,8 +5,8 @@ from __future__ import annotations
 import io
 import json
 
-from aa_auth.demo import run_demo
 from aa_auth.errors import Reason
+from aa_auth.ops.demo import run_demo
 
 
 def test_demo_shows_every_promised_outcome_with_agreement() -> None:

@@ -21,17 +21,18 @@ from eth_typing import HexStr
 from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 
-from aa_auth.chain import Chain
-from aa_auth.contracts import artifact
-from aa_auth.deployments import (
+from aa_auth.chain.artifacts import artifact
+from aa_auth.chain.connection import Chain
+from aa_auth.chain.transactions import FeePolicy, TxSender
+from aa_auth.contracts.deployments import (
     CREATE2_DEPLOYER,
     CREATE2_DEPLOYER_CODE_HASH,
     CREATE2_DEPLOYER_FUNDING,
     CREATE2_DEPLOYER_SIGNER,
     CREATE2_DEPLOYER_TX,
-    DeploymentResult,
     ENTRY_POINT_SALT,
     ENTRY_POINT_V08,
+    DeploymentResult,
     _write_atomically,
     create2_address,
     create_address,
@@ -43,7 +44,6 @@ from aa_auth.deployments import (
     predicted_stack,
 )
 from aa_auth.errors import ChainError, InvalidInput
-from aa_auth.transactions import FeePolicy, TxSender
 from tests.anvil import running_anvil
 from tests.integration._operator import funded, rolled_back
 

@@ -7,12 +7,12 @@ import pytest
 from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
 
-from aa_auth.account import SmartAccount
-from aa_auth.chain import Chain
-from aa_auth.deploy import Stack, create_account
-from aa_auth.scope import market_limit, scope
-from aa_auth.signatures import sign_digest
-from aa_auth.typed_data import aa_auth_message_digest
+from aa_auth.chain.connection import Chain
+from aa_auth.contracts.account import SmartAccount
+from aa_auth.contracts.stack import Stack, create_account
+from aa_auth.protocol.scope import market_limit, scope
+from aa_auth.protocol.signatures import sign_digest
+from aa_auth.protocol.typed_data import aa_auth_message_digest
 from tests.conftest import named_key
 
 MAGIC = bytes.fromhex("1626ba7e")

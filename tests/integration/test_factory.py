@@ -6,8 +6,8 @@ import pytest
 from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
 
-from aa_auth.account import SmartAccount
-from aa_auth.deploy import create_account, predict_account
+from aa_auth.contracts.account import SmartAccount
+from aa_auth.contracts.stack import create_account, predict_account
 from aa_auth.errors import ContractRevert, InvalidInput, Reason
 from tests.integration.conftest import Desk
 

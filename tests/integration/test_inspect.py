@@ -11,18 +11,19 @@ import pytest
 from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
 
-from aa_auth.account import SmartAccount
-from aa_auth.chain import Chain
-from aa_auth.deploy import Stack, create_account
-from aa_auth.deployments import deploy_deterministic
+from aa_auth.chain.connection import Chain
+from aa_auth.chain.logs import fetch_events
+from aa_auth.contracts.account import SmartAccount
+from aa_auth.contracts.deployments import deploy_deterministic
+from aa_auth.contracts.stack import Stack, create_account
+from aa_auth.contracts.venue import Venue
 from aa_auth.errors import ChainError, InvalidInput
-from aa_auth.views import report_json
-from aa_auth.inspect import AccountReport, KeyReport, _key_flags, clone_code, inspect_account
-from aa_auth.logs import fetch_events
-from aa_auth.orders import Order, OrderSigner
-from aa_auth.scope import ANY_MARKET, CallPermission, Scope, market_limit, scope
-from aa_auth.venue import Venue
-from aa_auth.verify import SessionStatus
+from aa_auth.ops.audit import AccountReport, KeyReport, _key_flags, clone_code, inspect_account
+from aa_auth.ops.views import report_json
+from aa_auth.protocol.orders import Order
+from aa_auth.protocol.scope import ANY_MARKET, CallPermission, Scope, market_limit, scope
+from aa_auth.protocol.signer import OrderSigner
+from aa_auth.protocol.verify import SessionStatus
 from tests.conftest import named_key
 from tests.integration._operator import ETHER, funded, rolled_back
 

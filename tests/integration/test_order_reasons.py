@@ -6,10 +6,10 @@ import pytest
 from eth_account.signers.local import LocalAccount
 
 from aa_auth.errors import Reason
-from aa_auth.signatures import SECP256K1_N
-from aa_auth.scope import ANY_MARKET, market_limit
+from aa_auth.protocol.scope import ANY_MARKET, market_limit
+from aa_auth.protocol.signatures import SECP256K1_N
 from tests.conftest import named_key
-from tests.integration.conftest import E, OTHER_VENUE, Desk
+from tests.integration.conftest import OTHER_VENUE, Desk, E
 
 
 def test_in_scope_order_is_authorized(desk: Desk, bot: LocalAccount) -> None:

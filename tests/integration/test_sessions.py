@@ -6,10 +6,10 @@ import pytest
 from eth_account.signers.local import LocalAccount
 from web3.logs import DISCARD
 
-from aa_auth.deploy import create_account
+from aa_auth.contracts.stack import create_account
 from aa_auth.errors import ContractRevert, InvalidInput, Reason
-from aa_auth.typed_data import hash_scope
-from aa_auth.verify import SessionStatus
+from aa_auth.protocol.typed_data import hash_scope
+from aa_auth.protocol.verify import SessionStatus
 from tests.conftest import named_key
 from tests.integration.conftest import Desk
 
@@ -78,8 +78,8 @@ def test_signed_grant_is_worthless_on_another_account_of_the_same_owner(desk: De
 
 
 def test_signed_grant_for_another_chain_is_refused(desk: Desk, bot: LocalAccount) -> None:
-    from aa_auth.signatures import sign_digest
-    from aa_auth.typed_data import session_grant_digest
+    from aa_auth.protocol.signatures import sign_digest
+    from aa_auth.protocol.typed_data import session_grant_digest
 
     scope = desk.default_scope()
     deadline = desk.now() + 100
@@ -235,7 +235,7 @@ def test_consumed_order_emits_order_consumed(desk: Desk, bot: LocalAccount) -> N
 
 
 def test_scope_round_trips_through_storage_with_every_field_at_its_edges(desk: Desk, bot: LocalAccount) -> None:
-    from aa_auth.scope import ANY_MARKET, CallPermission, market_limit
+    from aa_auth.protocol.scope import ANY_MARKET, CallPermission, market_limit
 
     top = 2**256 - 1
     scope = desk.default_scope(
@@ -256,7 +256,7 @@ def test_scope_round_trips_through_storage_with_every_field_at_its_edges(desk: D
 
 
 def test_scope_with_empty_lists_round_trips(desk: Desk, bot: LocalAccount) -> None:
-    from aa_auth.scope import Scope
+    from aa_auth.protocol.scope import Scope
 
     empty = Scope(valid_after=1, valid_until=2, venues=(), markets=(), max_notional_per_window=0,
                   max_orders_per_window=0, window_seconds=0, max_gas_fee=0, calls=())

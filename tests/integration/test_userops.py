@@ -18,15 +18,12 @@ from eth_utils.crypto import keccak
 from web3.contract import Contract
 from web3.logs import DISCARD
 
-from aa_auth.account import SmartAccount
-from aa_auth.bundler import EntryPoint, FailedOpError, pre_verification_gas
-from aa_auth.chain import Chain
-from aa_auth.deploy import Stack
-from aa_auth.errors import ChainError, InvalidInput
-from aa_auth.scope import ANY_MARKET, CallPermission, Scope, market_limit, scope
-from aa_auth.signatures import SECP256K1_N, recover_signer
-from aa_auth.userop_gas import measure_session_overhead
-from aa_auth.userops import (
+from aa_auth.chain.connection import Chain
+from aa_auth.contracts.account import SmartAccount
+from aa_auth.contracts.stack import Stack
+from aa_auth.erc4337.bundler import EntryPoint, FailedOpError, pre_verification_gas
+from aa_auth.erc4337.gas import measure_session_overhead
+from aa_auth.erc4337.userops import (
     PACKED_USER_OP_TYPE,
     Call,
     GasFees,
@@ -40,7 +37,10 @@ from aa_auth.userops import (
     user_op_hash,
     user_operation,
 )
-from aa_auth.verify import SessionStatus
+from aa_auth.errors import ChainError, InvalidInput
+from aa_auth.protocol.scope import ANY_MARKET, CallPermission, Scope, market_limit, scope
+from aa_auth.protocol.signatures import SECP256K1_N, recover_signer
+from aa_auth.protocol.verify import SessionStatus
 from tests.conftest import ETHER, named_key
 from tests.integration.userop_support import (  # noqa: F401  (fixtures)
     APPROVE,

@@ -10,12 +10,12 @@ import pytest
 from eth_account.signers.local import LocalAccount
 from web3.contract import Contract
 
-from aa_auth.account import SmartAccount
-from aa_auth.bundler import EntryPoint
-from aa_auth.chain import Chain
-from aa_auth.deploy import Stack, create_account, deploy_stack
-from aa_auth.scope import CallPermission
-from aa_auth.userops import Call, PackedUserOperation, execute_call_data
+from aa_auth.chain.connection import Chain
+from aa_auth.contracts.account import SmartAccount
+from aa_auth.contracts.stack import Stack, create_account, deploy_stack
+from aa_auth.erc4337.bundler import EntryPoint
+from aa_auth.erc4337.userops import Call, PackedUserOperation, execute_call_data
+from aa_auth.protocol.scope import CallPermission
 from tests.conftest import ETHER, named_key
 from tests.integration.userop_support import (
     TRANSFER,

@@ -25,15 +25,15 @@ from eth_account.signers.local import LocalAccount
 from eth_hash.auto import keccak
 from web3.logs import DISCARD
 
-from aa_auth._abi_types import UINT48_MAX, UINT256_MAX
-from aa_auth.account import SmartAccount
-from aa_auth.chain import Chain
-from aa_auth.deploy import Stack, create_account
+from aa_auth.chain.connection import Chain
+from aa_auth.contracts.account import SmartAccount
+from aa_auth.contracts.stack import Stack, create_account
 from aa_auth.errors import ContractRevert, Reason
-from aa_auth.orders import Order
-from aa_auth.scope import MarketLimit, market_limit, scope
-from aa_auth.typed_data import DOMAIN_TYPEHASH, domain_separator, hash_scope, typed_data_hash
-from aa_auth.verify import SessionStatus, Verifier
+from aa_auth.protocol.orders import Order
+from aa_auth.protocol.scope import MarketLimit, market_limit, scope
+from aa_auth.protocol.typed_data import DOMAIN_TYPEHASH, domain_separator, hash_scope, typed_data_hash
+from aa_auth.protocol.values import UINT48_MAX, UINT256_MAX
+from aa_auth.protocol.verify import SessionStatus, Verifier
 from tests.conftest import ETHER, named_key
 from tests.unit.test_vectors import (
     b32,

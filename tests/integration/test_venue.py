@@ -8,10 +8,10 @@ import pytest
 from eth_account.signers.local import LocalAccount
 
 from aa_auth.errors import ContractRevert, Reason
-from aa_auth.orders import SignedOrder
-from aa_auth.scope import ANY_MARKET, market_limit
-from aa_auth.typed_data import order_digest
-from tests.integration.conftest import E, MARKET, OTHER_VENUE, Desk
+from aa_auth.protocol.orders import SignedOrder
+from aa_auth.protocol.scope import ANY_MARKET, market_limit
+from aa_auth.protocol.typed_data import order_digest
+from tests.integration.conftest import MARKET, OTHER_VENUE, Desk, E
 
 
 def test_fills_book_positions_and_rejections_do_not(desk: Desk, bot: LocalAccount) -> None:

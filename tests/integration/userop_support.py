@@ -15,13 +15,13 @@ from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
 from web3.contract import Contract
 
-from aa_auth.account import SmartAccount
-from aa_auth.bundler import EntryPoint, FailedOpError, UserOpOutcome
-from aa_auth.chain import Chain
-from aa_auth.deploy import Stack
-from aa_auth.scope import CallPermission, market_limit, scope
-from aa_auth.contracts import decode_revert, revert_data
-from aa_auth.userops import Call, PackedUserOperation, execute_batch_call_data, execute_call_data, sign_user_op
+from aa_auth.chain.artifacts import decode_revert, revert_data
+from aa_auth.chain.connection import Chain
+from aa_auth.contracts.account import SmartAccount
+from aa_auth.contracts.stack import Stack
+from aa_auth.erc4337.bundler import EntryPoint, FailedOpError, UserOpOutcome
+from aa_auth.erc4337.userops import Call, PackedUserOperation, execute_batch_call_data, execute_call_data, sign_user_op
+from aa_auth.protocol.scope import CallPermission, market_limit, scope
 from tests.conftest import ETHER, funded_key
 
 TRANSFER = keccak(text="transfer(address,uint256)")[:4]

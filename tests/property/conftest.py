@@ -21,9 +21,9 @@ from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
 from hypothesis import HealthCheck, settings
 
-from aa_auth.account import SmartAccount
-from aa_auth.chain import Chain
-from aa_auth.deploy import Stack, create_account
+from aa_auth.chain.connection import Chain
+from aa_auth.contracts.account import SmartAccount
+from aa_auth.contracts.stack import Stack, create_account
 from tests.conftest import named_key
 
 PROFILE_ENV = "HYPOTHESIS_PROFILE"

@@ -42,13 +42,14 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from aa_auth.contracts.venue import Outcome, Venue
 from aa_auth.errors import ContractRevert, InvalidInput, Reason
-from aa_auth.orders import Order, OrderSigner, SignedOrder
-from aa_auth.scope import CallPermission, MarketLimit, Scope
-from aa_auth.signatures import SigningKey
-from aa_auth.typed_data import revoke_session_digest
-from aa_auth.venue import Outcome, Venue
-from aa_auth.verify import SessionState, SessionStatus, Verifier
+from aa_auth.protocol.orders import Order, SignedOrder
+from aa_auth.protocol.scope import CallPermission, MarketLimit, Scope
+from aa_auth.protocol.signatures import SigningKey
+from aa_auth.protocol.signer import OrderSigner
+from aa_auth.protocol.typed_data import revoke_session_digest
+from aa_auth.protocol.verify import SessionState, SessionStatus, Verifier
 from tests.property.conftest import PROPERTY_SETTINGS, World
 
 E = 10**18
@@ -78,7 +79,7 @@ def _fields(*pairs: str) -> list[dict[str, str]]:
     return [{"type": t, "name": n} for t, n in (p.split() for p in pairs)]
 
 
-# SPEC section 3, copied from the SPEC rather than imported from aa_auth.typed_data.
+# SPEC section 3, copied from the SPEC rather than imported from aa_auth.protocol.typed_data.
 _TYPES = {
     "Order": _fields("address venue", "uint256 market", "bool isBuy", "uint256 size", "uint256 price",
                      "uint256 nonce", "uint256 deadline"),

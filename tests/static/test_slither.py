@@ -1,6 +1,6 @@
 """Issue 5, static analysis: every Slither detector over contracts/, checked against docs/slither-triage.md.
 
-Slither sees exactly what the project ships: the same solc (aa_auth.compiler.solc_binary(), the npm
+Slither sees exactly what the project ships: the same solc (aa_auth.chain.compiler.solc_binary(), the npm
 solcjs through tools/solcjs on a machine without a native 0.8.28), the same source unit names and the
 same settings, through crytic-compile's solc standard-JSON platform. Only findings with an element in
 contracts/ count; OpenZeppelin's and account-abstraction's own findings are theirs to triage.
@@ -27,7 +27,7 @@ from slither import Slither
 from slither.detectors import all_detectors
 from slither.detectors.abstract_detector import AbstractDetector
 
-from aa_auth import compiler
+from aa_auth.chain import compiler
 
 ROOT = compiler.ROOT
 OWN_SOURCES = ROOT / "contracts"

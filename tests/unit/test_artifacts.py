@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
-
-from aa_auth.compiler import ARTIFACTS, CONTRACTS, SOLC_VERSION, compile_contracts, render
-from aa_auth.contracts import artifact
-from aa_auth.typed_data import (
+from aa_auth.chain.artifacts import artifact
+from aa_auth.chain.compiler import ARTIFACTS, CONTRACTS, SOLC_VERSION, compile_contracts, render
+from aa_auth.protocol.typed_data import (
     AA_AUTH_MESSAGE_TYPEHASH,
     CALL_PERMISSION_TYPEHASH,
     DOMAIN_TYPEHASH,
@@ -57,11 +53,3 @@ def test_solidity_typehash_constants_equal_the_python_type_strings() -> None:
         "AA_AUTH_MESSAGE_TYPEHASH": AA_AUTH_MESSAGE_TYPEHASH, "DOMAIN_TYPEHASH": DOMAIN_TYPEHASH,
     }.items():
         assert f"bytes32 constant {name} = 0x{value.hex()};" in source, name
-
-
-def test_artifacts_match_the_abi_surface_the_spec_names() -> None:
-    checker = ROOT.parent / "shared" / "tools" / "check_spec_abi.py"
-    if not checker.exists():
-        pytest.skip(f"the SPEC's checker is not beside this checkout ({checker})")
-    result = subprocess.run([sys.executable, str(checker), str(ROOT)], capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout

@@ -11,11 +11,12 @@ from eth_utils.address import to_checksum_address
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from aa_auth._abi_types import UINT256_MAX
 from aa_auth.errors import InvalidInput
-from aa_auth.orders import Order, OrderSigner, SignedOrder
-from aa_auth.signatures import recover_signer
-from aa_auth.typed_data import full_message, order_digest
+from aa_auth.protocol.orders import Order, SignedOrder
+from aa_auth.protocol.signatures import recover_signer
+from aa_auth.protocol.signer import OrderSigner
+from aa_auth.protocol.typed_data import full_message, order_digest
+from aa_auth.protocol.values import UINT256_MAX
 
 CHAIN_ID = 31337
 ACCOUNT = "0x5FbDB2315678afecb367f032d93F642f64180aa3"

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from aa_auth._abi_types import ANY_MARKET, UINT32_MAX, UINT48_MAX, UINT256_MAX
 from aa_auth.errors import InvalidInput
-from aa_auth.scope import CallPermission, MarketLimit, Scope, market_limit, scope
+from aa_auth.protocol.scope import CallPermission, MarketLimit, Scope, market_limit, scope
+from aa_auth.protocol.values import ANY_MARKET, UINT32_MAX, UINT48_MAX, UINT256_MAX
 
 VENUE = "0x9fE46736679d2D9a65F0992F2272dE9f3c7fa6e0"
 VENUE_2 = "0xCf7Ed3AccA5a467e9e704C703E8D87F634fB0Fc9"

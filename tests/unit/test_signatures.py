@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from aa_auth.errors import InvalidInput
-from aa_auth.signatures import SECP256K1_N, SigningKey, address_of, recover_signer, sign_digest
+from aa_auth.protocol.signatures import SECP256K1_N, SigningKey, address_of, recover_signer, sign_digest
 
 KEY = keccak(b"aa-auth signatures test key")
 ADDRESS = Account.from_key(KEY).address

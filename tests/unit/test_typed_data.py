@@ -10,11 +10,10 @@ from eth_abi.abi import encode
 from eth_account.messages import encode_typed_data
 from eth_hash.auto import keccak
 
-from aa_auth._abi_types import ANY_MARKET, UINT32_MAX, UINT48_MAX, UINT256_MAX
 from aa_auth.errors import InvalidInput
-from aa_auth.orders import Order
-from aa_auth.scope import CallPermission, MarketLimit, Scope
-from aa_auth.typed_data import (
+from aa_auth.protocol.orders import Order
+from aa_auth.protocol.scope import CallPermission, MarketLimit, Scope
+from aa_auth.protocol.typed_data import (
     AA_AUTH_MESSAGE_TYPEHASH,
     CALL_PERMISSION_TYPEHASH,
     DOMAIN_TYPEHASH,
@@ -35,6 +34,7 @@ from aa_auth.typed_data import (
     session_grant_digest,
     typed_data_hash,
 )
+from aa_auth.protocol.values import ANY_MARKET, UINT32_MAX, UINT48_MAX, UINT256_MAX
 
 CHAIN_ID = 31337
 ACCOUNT = "0x5FbDB2315678afecb367f032d93F642f64180aa3"

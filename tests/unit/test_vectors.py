@@ -21,10 +21,11 @@ from eth_account.messages import encode_typed_data
 from eth_hash.auto import keccak
 
 from aa_auth.errors import InvalidInput
-from aa_auth.orders import Order, OrderSigner
-from aa_auth.scope import CallPermission, MarketLimit, Scope
-from aa_auth.signatures import SigningKey, recover_signer
-from aa_auth.typed_data import (
+from aa_auth.protocol.orders import Order
+from aa_auth.protocol.scope import CallPermission, MarketLimit, Scope
+from aa_auth.protocol.signatures import SigningKey, recover_signer
+from aa_auth.protocol.signer import OrderSigner
+from aa_auth.protocol.typed_data import (
     AA_AUTH_MESSAGE_TYPEHASH,
     DOMAIN_NAME,
     DOMAIN_VERSION,

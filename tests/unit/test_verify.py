@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 from eth_account import Account
 
-from aa_auth._abi_types import ANY_MARKET, UINT256_MAX
 from aa_auth.errors import InvalidInput, Reason
-from aa_auth.orders import Order
-from aa_auth.scope import Scope, market_limit, scope
-from aa_auth.signatures import sign_digest
-from aa_auth.typed_data import order_digest
-from aa_auth.verify import (
+from aa_auth.protocol.orders import Order
+from aa_auth.protocol.scope import Scope, market_limit, scope
+from aa_auth.protocol.signatures import sign_digest
+from aa_auth.protocol.typed_data import order_digest
+from aa_auth.protocol.values import ANY_MARKET, UINT256_MAX
+from aa_auth.protocol.verify import (
     AccountState,
     Decision,
     SessionState,

@@ -1,0 +1,1 @@
+"""What operators and auditors run: the command line, audits and their views, keystores, rendering."""

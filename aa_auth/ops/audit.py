@@ -1,0 +1,350 @@
+"""Audit view of one account (`aa-auth inspect`, scripts/audit_account.py).
+
+Everything is read at one block: the account's state through its getters, its history from its
+events (SPEC section 10) fetched in pages, and its code compared with the clone the factory makes.
+Each key's scope read from `getSession` is hashed again and checked against the `scopeHash` its
+`SessionGranted` event recorded. What an auditor should look at is raised as a `Flag`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from eth_utils.crypto import keccak
+from web3 import Web3
+
+from aa_auth.chain.connection import Chain
+from aa_auth.chain.logs import DEFAULT_PAGE_BLOCKS, Event, event_topic, fetch_events
+from aa_auth.contracts.account import SmartAccount
+from aa_auth.contracts.deployments import ENTRY_POINT_V08, expected_runtime, predicted_stack
+from aa_auth.errors import InvalidInput
+from aa_auth.protocol.scope import Scope
+from aa_auth.protocol.typed_data import hash_scope
+from aa_auth.protocol.values import ANY_MARKET, UINT32_MAX, UINT256_MAX, ZERO_ADDRESS, check_address
+from aa_auth.protocol.verify import SessionState, SessionStatus, window_usage
+
+__all__ = [
+    "AccountReport",
+    "CloneCheck",
+    "Flag",
+    "KeyReport",
+    "NonceWord",
+    "at_block",
+    "clone_code",
+    "current_usage",
+    "inspect_account",
+]
+
+LONG_VALIDITY_SECONDS = 30 * 86_400
+# OpenZeppelin Clones._cloneCodeWithImmutableArgs: the runtime part of the creation code it builds.
+_PROXY_PREFIX = bytes.fromhex("363d3d373d3d3d363d73")
+_PROXY_SUFFIX = bytes.fromhex("5af43d82803e903d91602b57fd5bf3")
+
+Progress = Callable[[str], None]
+
+
+def clone_code(implementation: str, owner: str) -> bytes:
+    """The runtime code of AccountFactory's clone: EIP-1167 to `implementation`, then the owner."""
+    return _PROXY_PREFIX + bytes.fromhex(implementation[2:]) + _PROXY_SUFFIX + bytes.fromhex(owner[2:])
+
+
+def _clone_target(code: bytes) -> str | None:
+    """The implementation an EIP-1167-with-immutable-args clone delegates to, or None."""
+    if code[:10] != _PROXY_PREFIX or code[30:45] != _PROXY_SUFFIX:
+        return None
+    return check_address("implementation", code[10:30])
+
+
+@dataclass(frozen=True)
+class Flag:
+    severity: str  # critical: integrity is broken; warning: a risk to review; info: context
+    code: str
+    subject: str  # the account or the session key concerned
+    message: str
+
+
+@dataclass(frozen=True)
+class CloneCheck:
+    """Whether the account is exactly what the factory deploys, and what did not match."""
+
+    implementation: str | None  # where the code delegates; None when it is no clone at all
+    factory: str | None
+    expected_implementation: str | None
+    factory_code_ok: bool
+    code_matches: bool  # code == clone_code(expected_implementation, owner)
+    created_by_factory: bool  # AccountCreated found and getAddress(owner, salt) == the account
+    salt: str | None
+    creation_block: int | None
+    problems: tuple[str, ...]
+
+    @property
+    def genuine(self) -> bool:
+        return self.factory_code_ok and self.code_matches and self.created_by_factory
+
+
+@dataclass(frozen=True)
+class NonceWord:
+    signer: str
+    word: int
+    bitmap: int
+
+    @property
+    def used(self) -> int:
+        return bin(self.bitmap).count("1")
+
+
+@dataclass(frozen=True)
+class KeyReport:
+    key: str
+    status: SessionStatus
+    scope: Scope | None
+    scope_hash: str | None  # hashStruct(Scope) of the scope getSession returns, recomputed here
+    granted_scope_hash: str | None  # from the SessionGranted event
+    granted_block: int | None
+    granted_timestamp: int | None
+    ended: str | None  # how an inactive key stopped, from the events
+    rotated_from: str | None
+    current_window: int | None
+    window_orders: int
+    window_notional: int
+    gas_fee_spent: int
+    orders_consumed: int
+    nonce_words: tuple[NonceWord, ...]
+
+    @property
+    def scope_hash_ok(self) -> bool:
+        return self.scope_hash is not None and self.scope_hash == self.granted_scope_hash
+
+
+@dataclass(frozen=True)
+class AccountReport:
+    chain_id: int
+    block_number: int
+    block_timestamp: int
+    from_block: int
+    account: str
+    code_hash: str
+    owner: str
+    guardian: str
+    frozen: bool
+    entry_point: str
+    grant_nonce: int
+    clone: CloneCheck
+    keys: tuple[KeyReport, ...]
+    owner_nonce_words: tuple[NonceWord, ...]
+    events: tuple[Event, ...]
+    flags: tuple[Flag, ...]
+
+
+def at_block(chain: Chain, block: int) -> Chain:
+    """A view of `chain` whose calls all read at `block`, so the report is one consistent snapshot."""
+    w3 = Web3(chain.w3.provider)
+    w3.eth.default_block = block
+    return Chain(w3, embedded=chain.embedded, tester=chain.tester)
+
+
+def inspect_account(
+    chain: Chain,
+    address: str,
+    *,
+    factory: str | None = None,
+    from_block: int = 0,
+    block: int | None = None,
+    page_blocks: int = DEFAULT_PAGE_BLOCKS,
+    progress: Progress | None = None,
+) -> AccountReport:
+    """The audit report of the account at `address`, read at `block` (default: the latest).
+
+    `factory` is the AccountFactory expected to have created it; by default the deterministic
+    factory for the account's own EntryPoint. Events are read from `from_block`.
+    """
+    address = check_address("account", address)
+    block = int(chain.w3.eth.block_number) if block is None else block
+    view = at_block(chain, block)
+    code = bytes(view.w3.eth.get_code(address))
+    if not code:
+        raise InvalidInput(f"{address} has no code on chain {chain.chain_id} at block {block}: not an account here "
+                           "(wrong address or wrong chain?)")
+    account = SmartAccount(view, address)
+    try:
+        owner, guardian, frozen = account.owner(), account.guardian(), account.frozen()
+        keys, grant_nonce = account.session_keys(), account.grant_nonce()
+        entry_point = str(view.call(account.contract.functions.entryPoint()))
+    except Exception as exc:
+        raise InvalidInput(f"{address} on chain {chain.chain_id} is not an aa-auth account: it does not answer the "
+                           f"SessionAccount getters ({exc.__class__.__name__})") from None
+    timestamp = int(view.w3.eth.get_block(block)["timestamp"])
+    clone = _check_clone(view, address, code, owner, entry_point, factory, from_block, block, page_blocks, progress)
+    start = clone.creation_block if clone.creation_block is not None else from_block
+    events = fetch_events(view, "SessionAccount", address, start, block, page_blocks=page_blocks, progress=progress)
+    history = _History(events)
+    words = {signer: tuple(NonceWord(signer, w, account.nonce_bitmap(signer, w)) for w in sorted(ws))
+             for signer, ws in history.words.items()}
+    reports = [_key_report(view, account, key, history, words.get(key, ()), timestamp) for key in keys]
+    flags = _account_flags(address, owner, guardian, entry_point, clone)
+    for report in reports:
+        flags += _key_flags(report, timestamp, start, block)
+    return AccountReport(
+        chain_id=chain.chain_id, block_number=block, block_timestamp=timestamp, from_block=start,
+        account=address, code_hash="0x" + keccak(code).hex(), owner=owner, guardian=guardian, frozen=frozen,
+        entry_point=entry_point, grant_nonce=grant_nonce, clone=clone, keys=tuple(reports),
+        owner_nonce_words=words.get(owner, ()), events=tuple(events), flags=tuple(flags),
+    )
+
+
+def _check_clone(view: Chain, address: str, code: bytes, owner: str, entry_point: str, factory: str | None,
+                 from_block: int, block: int, page_blocks: int, progress: Progress | None) -> CloneCheck:
+    problems: list[str] = []
+    implementation = _clone_target(code)
+    if implementation is None:
+        problems.append("the code is not an EIP-1167 clone with immutable args")
+    factory = check_address("factory", factory) if factory else predicted_stack(entry_point).factory
+    expected_impl, factory_ok = None, False
+    if not view.has_code(factory):
+        problems.append(f"no factory at {factory}: pass the factory that created the account")
+    else:
+        factory_code = bytes(view.w3.eth.get_code(factory))  # type: ignore[arg-type]
+        expected = expected_runtime("AccountFactory", factory)
+        factory_ok = expected is not None and keccak(factory_code) == keccak(expected)
+        if not factory_ok:
+            problems.append(f"the code at {factory} is not the shipped AccountFactory")
+        else:
+            expected_impl = str(view.call(view.contract("AccountFactory", factory).functions.accountImplementation()))
+    code_matches = expected_impl is not None and code == clone_code(expected_impl, owner)
+    if expected_impl is not None and not code_matches:
+        problems.append(f"the code is not the factory's clone of {expected_impl} for owner {owner}")
+    salt, creation_block, created = None, None, False
+    if factory_ok:
+        created_events = fetch_events(view, "AccountFactory", factory, from_block, block, page_blocks=page_blocks,
+                                      topics=[event_topic("AccountFactory", "AccountCreated"), bytes(12) + bytes.fromhex(address[2:])],
+                                      progress=progress)
+        if not created_events:
+            problems.append(f"no AccountCreated event for the account from {factory} in blocks {from_block}-{block}")
+        else:
+            event = created_events[0]
+            salt, creation_block = str(event.args["salt"]), event.block_number
+            predicted = view.call(view.contract("AccountFactory", factory).functions.getAddress(owner, bytes.fromhex(salt[2:])))
+            created = predicted == address and event.args["owner"] == owner
+            if not created:
+                problems.append(f"getAddress(owner, {salt}) is {predicted}, not the account")
+    return CloneCheck(implementation, factory, expected_impl, factory_ok, code_matches, created, salt, creation_block,
+                      tuple(problems))
+
+
+class _History:
+    """What the account's events say about each key and each signer's nonce words."""
+
+    def __init__(self, events: list[Event]) -> None:
+        self.granted: dict[str, Event] = {}
+        self.ended: dict[str, str] = {}
+        self.rotated_from: dict[str, str] = {}
+        self.consumed: dict[str, int] = defaultdict(int)
+        self.words: dict[str, set[int]] = defaultdict(set)
+        sweeps: list[int] = []
+        for e in events:
+            a = e.args
+            if e.name == "SessionGranted":
+                self.granted[a["key"]] = e
+            elif e.name == "SessionRevoked":
+                by = "itself" if a["by"] == a["key"] else a["by"]
+                self.ended.setdefault(a["key"], f"revoked by {by} at block {e.block_number}")
+            elif e.name == "SessionRotated":
+                self.ended[a["oldKey"]] = f"rotated to {a['newKey']} at block {e.block_number}"
+                self.rotated_from[a["newKey"]] = a["oldKey"]
+            elif e.name == "AllSessionsRevoked":
+                sweeps.append(e.block_number)
+            elif e.name == "OrderConsumed":
+                self.consumed[a["signer"]] += 1
+                self.words[a["signer"]].add(a["nonce"] >> 8)
+            elif e.name == "NoncesInvalidated":
+                self.words[a["signer"]].add(a["word"])
+        for key, grant in self.granted.items():
+            swept = [b for b in sweeps if b >= grant.block_number]
+            if key not in self.ended and swept:
+                self.ended[key] = f"swept by revokeAllSessions at block {swept[0]}"
+
+
+def current_usage(session: SessionState, now: int) -> tuple[int | None, int, int]:
+    """(current window, orders, notional charged in it) at time `now`; None before the session starts."""
+    if session.scope is None or now < session.scope.valid_after:
+        return None, 0, 0
+    return window_usage(session, session.scope, now)  # the verifier's rule: an older stored window counts zero
+
+
+def _key_report(view: Chain, account: SmartAccount, key: str, history: _History, words: tuple[NonceWord, ...],
+                now: int) -> KeyReport:
+    session: SessionState = account.session(key)
+    scope = session.scope
+    current, orders, notional = current_usage(session, now)
+    grant = history.granted.get(key)
+    granted_ts = int(view.w3.eth.get_block(grant.block_number)["timestamp"]) if grant else None
+    return KeyReport(
+        key=key, status=session.status, scope=scope,
+        scope_hash=None if scope is None else "0x" + hash_scope(scope).hex(),
+        granted_scope_hash=None if grant is None else str(grant.args["scopeHash"]),
+        granted_block=None if grant is None else grant.block_number, granted_timestamp=granted_ts,
+        ended=None if session.status is SessionStatus.ACTIVE else history.ended.get(key, "revoked (no event found)"),
+        rotated_from=history.rotated_from.get(key), current_window=current, window_orders=orders,
+        window_notional=notional, gas_fee_spent=session.gas_fee_spent, orders_consumed=history.consumed.get(key, 0),
+        nonce_words=words,
+    )
+
+
+def _account_flags(address: str, owner: str, guardian: str, entry_point: str, clone: CloneCheck) -> list[Flag]:
+    flags = []
+    if not clone.genuine:
+        flags.append(Flag("critical", "not-genuine-clone", address, "; ".join(clone.problems)))
+    if guardian == owner and guardian != ZERO_ADDRESS:
+        flags.append(Flag("warning", "guardian-is-owner", address,
+                          "the guardian is the owner: the kill switch adds no second key"))
+    if entry_point != ENTRY_POINT_V08:
+        flags.append(Flag("info", "non-canonical-entry-point", address,
+                          f"EntryPoint {entry_point} is not the canonical v0.8 {ENTRY_POINT_V08}"))
+    return flags
+
+
+def _unlimited(scope: Scope) -> list[str]:
+    found = []
+    if scope.max_notional_per_window == UINT256_MAX:
+        found.append("maxNotionalPerWindow")
+    if scope.max_orders_per_window == UINT32_MAX:
+        found.append("maxOrdersPerWindow")
+    if scope.max_gas_fee == UINT256_MAX:
+        found.append("maxGasFee")
+    for m in scope.markets:
+        name = "ANY_MARKET" if m.market == ANY_MARKET else f"market {m.market}"
+        if m.max_order_size == UINT256_MAX:
+            found.append(f"maxOrderSize of {name}")
+        if m.min_price == 0 and m.max_price == UINT256_MAX:
+            found.append(f"price band of {name}")
+    return found
+
+
+def _key_flags(report: KeyReport, now: int, from_block: int, block: int) -> list[Flag]:
+    """Integrity flags for every key; risk flags for keys that can still act (active, not expired)."""
+    key, scope = report.key, report.scope
+    flags = []
+    if report.granted_scope_hash is None:
+        flags.append(Flag("warning", "grant-event-missing", key,
+                          f"no SessionGranted event in blocks {from_block}-{block}: the scope cannot be checked"))
+    elif not report.scope_hash_ok:
+        flags.append(Flag("critical", "scope-hash-mismatch", key,
+                          f"getSession's scope hashes to {report.scope_hash}, the grant recorded {report.granted_scope_hash}"))
+    if scope is None or report.status is not SessionStatus.ACTIVE or now > scope.valid_until:
+        return flags
+    start = max(scope.valid_after, report.granted_timestamp or 0)
+    if scope.valid_until - start > LONG_VALIDITY_SECONDS:
+        flags.append(Flag("warning", "long-validity", key,
+                          f"valid for {(scope.valid_until - start) / 86_400:.1f} days (until {scope.valid_until}, "
+                          f"{max(0, scope.valid_until - now) / 86_400:.1f} days left)"))
+    if any(m.market == ANY_MARKET for m in scope.markets):
+        flags.append(Flag("warning", "any-market", key, "granted ANY_MARKET: every market without its own entry is allowed"))
+    for what in _unlimited(scope):
+        flags.append(Flag("warning", "unlimited-cap", key, f"{what} is unlimited"))
+    for call in scope.calls:
+        if call.max_value > 0:
+            flags.append(Flag("warning", "value-call", key,
+                              f"may send up to {call.max_value} wei per call to {call.target} selector 0x{call.selector.hex()}"))
+    return flags

@@ -1,0 +1,132 @@
+"""Views of scopes and audit reports for the command line, as text and as JSON (see aa_auth.ops.render)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aa_auth.ops.audit import AccountReport, NonceWord
+from aa_auth.ops.render import amount, fields, market, table, when
+from aa_auth.protocol.scope import Scope
+from aa_auth.protocol.values import UINT32_MAX
+
+
+def scope_lines(scope: Scope) -> list[tuple[str, object]]:
+    """A scope in full, one aspect per line."""
+    window = "lifetime (one window)" if scope.window_seconds == 0 else f"{scope.window_seconds:,} s"
+    pairs: list[tuple[str, object]] = [
+        ("valid", f"{'from the grant' if scope.valid_after == 0 else when(scope.valid_after)} .. {when(scope.valid_until)}"),
+        ("venues", ", ".join(scope.venues)),
+    ]
+    for m in scope.markets:
+        pairs.append(("market", f"{market(m.market)}: size <= {amount(m.max_order_size)}, "
+                                f"price in [{amount(m.min_price)}, {amount(m.max_price)}]"))
+    pairs += [
+        ("window", window),
+        ("notional/window", amount(scope.max_notional_per_window)),
+        ("orders/window", amount(scope.max_orders_per_window, UINT32_MAX)),
+        ("gas fee budget", amount(scope.max_gas_fee) + " wei"),
+    ]
+    for c in scope.calls:
+        pairs.append(("call", f"{c.target} selector 0x{c.selector.hex()} value <= {c.max_value:,} wei"))
+    if not scope.calls:
+        pairs.append(("calls", "none"))
+    return pairs
+
+
+def _u(value: int) -> str:
+    """uint256 values travel as decimal strings: JSON readers in JavaScript lose precision past 2**53."""
+    return str(value)
+
+
+def scope_json(scope: Scope) -> dict[str, Any]:
+    """A Scope with the SPEC's field names; uint256 fields as decimal strings."""
+    return {
+        "validAfter": scope.valid_after,
+        "validUntil": scope.valid_until,
+        "venues": list(scope.venues),
+        "markets": [{"market": _u(m.market), "maxOrderSize": _u(m.max_order_size), "minPrice": _u(m.min_price),
+                     "maxPrice": _u(m.max_price)} for m in scope.markets],
+        "maxNotionalPerWindow": _u(scope.max_notional_per_window),
+        "maxOrdersPerWindow": scope.max_orders_per_window,
+        "windowSeconds": scope.window_seconds,
+        "maxGasFee": _u(scope.max_gas_fee),
+        "calls": [{"target": c.target, "selector": "0x" + c.selector.hex(), "maxValue": _u(c.max_value)} for c in scope.calls],
+    }
+
+
+def _words_json(words: tuple[NonceWord, ...]) -> list[dict[str, Any]]:
+    return [{"word": _u(w.word), "bitmap": "0x" + w.bitmap.to_bytes(32, "big").hex(), "used": w.used} for w in words]
+
+
+def _event_args(args: dict[str, Any]) -> dict[str, Any]:
+    return {k: _u(v) if isinstance(v, int) and not isinstance(v, bool) else v for k, v in args.items()}
+
+
+def report_json(report: AccountReport) -> dict[str, Any]:
+    """The report as JSON-ready data: checksummed addresses, 0x hex, uint256 as decimal strings."""
+    c = report.clone
+    return {
+        "chainId": report.chain_id,
+        "blockNumber": report.block_number,
+        "blockTimestamp": report.block_timestamp,
+        "fromBlock": report.from_block,
+        "account": report.account,
+        "codeHash": report.code_hash,
+        "owner": report.owner,
+        "guardian": report.guardian,
+        "frozen": report.frozen,
+        "entryPoint": report.entry_point,
+        "grantNonce": report.grant_nonce,
+        "clone": {"genuine": c.genuine, "implementation": c.implementation, "factory": c.factory,
+                  "expectedImplementation": c.expected_implementation, "factoryCodeOk": c.factory_code_ok,
+                  "codeMatches": c.code_matches, "createdByFactory": c.created_by_factory, "salt": c.salt,
+                  "creationBlock": c.creation_block, "problems": list(c.problems)},
+        "keys": [
+            {"key": k.key, "status": k.status.name.lower(), "scope": None if k.scope is None else scope_json(k.scope),
+             "scopeHash": k.scope_hash, "grantedScopeHash": k.granted_scope_hash, "scopeHashOk": k.scope_hash_ok,
+             "grantedBlock": k.granted_block, "grantedTimestamp": k.granted_timestamp, "ended": k.ended,
+             "rotatedFrom": k.rotated_from, "currentWindow": k.current_window, "windowOrders": k.window_orders,
+             "windowNotional": _u(k.window_notional), "gasFeeSpent": _u(k.gas_fee_spent),
+             "ordersConsumed": k.orders_consumed, "nonceWords": _words_json(k.nonce_words)}
+            for k in report.keys
+        ],
+        "ownerNonceWords": _words_json(report.owner_nonce_words),
+        "events": [{"blockNumber": e.block_number, "logIndex": e.log_index, "transactionHash": e.transaction_hash,
+                    "event": e.name, "args": _event_args(e.args)} for e in report.events],
+        "flags": [{"severity": f.severity, "code": f.code, "subject": f.subject, "message": f.message} for f in report.flags],
+    }
+
+
+def report_text(report: AccountReport) -> str:
+    c = report.clone
+    if c.genuine:
+        clone = f"genuine clone of {c.implementation} (factory {c.factory}, salt {c.salt}, created at block {c.creation_block})"
+    else:
+        clone = "NOT VERIFIED: " + "; ".join(c.problems)
+    out = [f"Account {report.account}", fields([
+        ("chain", f"{report.chain_id}, block {report.block_number} ({when(report.block_timestamp)})"),
+        ("owner", report.owner), ("guardian", report.guardian), ("frozen", "yes" if report.frozen else "no"),
+        ("entry point", report.entry_point), ("code hash", report.code_hash), ("clone", clone),
+        ("grant nonce", report.grant_nonce), ("events from", f"block {report.from_block}"),
+    ])]
+    for k in report.keys:
+        check = "matches its grant" if k.scope_hash_ok else f"MISMATCH (grant recorded {k.granted_scope_hash})"
+        pairs: list[tuple[str, object]] = [
+            ("status", k.status.name.lower() + (f", {k.ended}" if k.ended else "")),
+            ("granted", "-" if k.granted_block is None else f"block {k.granted_block}"
+             + (f", rotated from {k.rotated_from}" if k.rotated_from else "")),
+            ("scope hash", f"{k.scope_hash} {check}"),
+        ]
+        if k.scope is not None:
+            pairs += scope_lines(k.scope)
+        window = "-" if k.current_window is None else f"window {k.current_window}: {k.window_orders} orders, notional {k.window_notional:,}"
+        pairs += [("usage", window), ("gas fee spent", f"{k.gas_fee_spent:,} wei"), ("orders consumed", k.orders_consumed),
+                  ("nonce words", ", ".join(f"word {w.word}: {w.used} used" for w in k.nonce_words) or "none")]
+        out += ["", f"Session key {k.key}", fields(pairs)]
+    if report.owner_nonce_words:
+        out += ["", "Owner nonce words: " + ", ".join(f"word {w.word}: {w.used} used" for w in report.owner_nonce_words)]
+    out += ["", f"Flags ({len(report.flags)})",
+            table(("severity", "flag", "subject", "detail"), [(f.severity, f.code, f.subject, f.message) for f in report.flags])]
+    rows = [(e.block_number, e.name, ", ".join(f"{k}={v}" for k, v in e.args.items()), e.transaction_hash) for e in report.events]
+    out += ["", f"History ({len(report.events)} events)", table(("block", "event", "arguments", "tx"), rows)]
+    return "\n".join(out)
