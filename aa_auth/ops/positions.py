@@ -7,21 +7,19 @@ trusted only when the code at its address is exactly the shipped ReferenceVenue'
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
 from eth_utils.crypto import keccak
 
 from aa_auth.chain.connection import Chain
-from aa_auth.chain.logs import event_topic, fetch_events
+from aa_auth.chain.logs import Progress, event_topic, fetch_events
 from aa_auth.contracts.deployments import expected_runtime
 from aa_auth.contracts.venue import Venue
 from aa_auth.protocol.values import ANY_MARKET, check_address
 
 __all__ = ["Position", "RecordedVenue", "VenueCheck", "check_venue", "read_positions", "recorded_venue"]
-
-Progress = Callable[[str], None]
 
 
 class VenueCheck(StrEnum):
