@@ -25,6 +25,9 @@ class Reason(IntEnum):
     NOTIONAL_CAP_EXCEEDED = 14
     VENUE_CALL_FAILED = 255
 
+    def __str__(self) -> str:
+        return f"{type(self).__name__}.{self.name}"  # IntEnum's own str() is the bare number
+
     @property
     def label(self) -> str:
         """The SPEC's CamelCase name, e.g. 'NonceAlreadyUsed'."""

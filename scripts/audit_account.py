@@ -1,6 +1,8 @@
 """Audit one account: the same as `aa-auth inspect` (see docs/operations.md).
 
-    python scripts/audit_account.py ACCOUNT --rpc-url URL [--json] [--from-block N] [--fail-on warning]
+    python scripts/audit_account.py ACCOUNT --rpc-url URL [--records-dir DIR] [--json] [--from-block N] [--fail-on warning]
+
+The records (deployments/<chainId>.json) name the factory and the ReferenceVenue the audit checks against.
 """
 
 import sys

@@ -116,6 +116,7 @@ class SmartAccount:
     def sign_grant(self, owner_key: bytes | str, key: str, scope: Scope, deadline: int, nonce: int | None = None) -> bytes:
         """The owner's SessionGrant signature, at the account's current grant nonce unless given."""
         signer = SigningKey(owner_key)
+        self._check_scope(scope)
         if nonce is None:
             nonce = self.grant_nonce()
         digest = session_grant_digest(
@@ -181,9 +182,17 @@ class SmartAccount:
             raise InvalidInput(f"{key} was granted on this account before; a key is granted at most once, use a new key")
         return key
 
-    def _check_grantable(self, key: str, scope: Scope) -> str:
+    def _check_scope(self, scope: Scope) -> None:
         if not isinstance(scope, Scope):
             raise InvalidInput(f"scope must be a Scope record (see aa_auth.scope.scope()), got {type(scope).__name__}")
+        # The chain accepts an expired grant, but the key could never act and a key is granted once.
+        latest = self.chain.timestamp()
+        if scope.valid_until <= latest:
+            raise InvalidInput(f"valid_until {scope.valid_until} is not after the chain's latest block time {latest}: "
+                               "the key would be expired before it could act; give a later valid_until")
+
+    def _check_grantable(self, key: str, scope: Scope) -> str:
+        self._check_scope(scope)
         return self._check_new_key(key)
 
     def _check_active(self, key: str) -> str:

@@ -3,7 +3,9 @@
 Everything is read at one block: the account's state through its getters, its history from its
 events (SPEC section 10) fetched in pages, and its code compared with the clone the factory makes.
 Each key's scope read from `getSession` is hashed again and checked against the `scopeHash` its
-`SessionGranted` event recorded. What an auditor should look at is raised as a `Flag`.
+`SessionGranted` event recorded, its status is `key_status`'s, and its worst case is `exposure`'s.
+Given the deployments record's ReferenceVenue, each scope's venues are checked against it and the
+account's positions there are read. What an auditor should look at is raised as a `Flag`.
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ from aa_auth.errors import InvalidInput
 from aa_auth.protocol.scope import Scope
 from aa_auth.protocol.typed_data import hash_scope
 from aa_auth.protocol.values import ANY_MARKET, UINT32_MAX, UINT256_MAX, ZERO_ADDRESS, check_address
-from aa_auth.protocol.verify import SessionState, SessionStatus, window_usage
+from aa_auth.ops.exposure import Exposure, exposure
+from aa_auth.ops.positions import Position, RecordedVenue, VenueCheck, check_venue, read_positions, recorded_venue
+from aa_auth.protocol.verify import KeyStatus, SessionState, SessionStatus, key_status, window_bounds, window_usage
 
 __all__ = [
     "AccountReport",
@@ -98,7 +102,7 @@ class NonceWord:
 @dataclass(frozen=True)
 class KeyReport:
     key: str
-    status: SessionStatus
+    status: KeyStatus
     scope: Scope | None
     scope_hash: str | None  # hashStruct(Scope) of the scope getSession returns, recomputed here
     granted_scope_hash: str | None  # from the SessionGranted event
@@ -106,12 +110,16 @@ class KeyReport:
     granted_timestamp: int | None
     ended: str | None  # how an inactive key stopped, from the events
     rotated_from: str | None
-    current_window: int | None
+    current_window: int | None  # None unless the key is active
+    window_start: int | None  # the current window's first and last second, inclusive
+    window_end: int | None
     window_orders: int
     window_notional: int
     gas_fee_spent: int
     orders_consumed: int
     nonce_words: tuple[NonceWord, ...]
+    exposure: Exposure
+    venues: tuple[tuple[str, VenueCheck], ...]  # each scope venue and how it compares with the record
 
     @property
     def scope_hash_ok(self) -> bool:
@@ -134,6 +142,8 @@ class AccountReport:
     clone: CloneCheck
     keys: tuple[KeyReport, ...]
     owner_nonce_words: tuple[NonceWord, ...]
+    recorded_venue: RecordedVenue | None  # the deployments record's ReferenceVenue; None without a record
+    positions: tuple[Position, ...] | None  # at the recorded venue; None when it could not be read
     events: tuple[Event, ...]
     flags: tuple[Flag, ...]
 
@@ -150,6 +160,7 @@ def inspect_account(
     address: str,
     *,
     factory: str | None = None,
+    venue: str | None = None,
     from_block: int = 0,
     block: int | None = None,
     page_blocks: int = DEFAULT_PAGE_BLOCKS,
@@ -158,7 +169,8 @@ def inspect_account(
     """The audit report of the account at `address`, read at `block` (default: the latest).
 
     `factory` is the AccountFactory expected to have created it; by default the deterministic
-    factory for the account's own EntryPoint. Events are read from `from_block`.
+    factory for the account's own EntryPoint. `venue` is the ReferenceVenue the deployments record
+    names (None: no record, venues unchecked, no positions). Events are read from `from_block`.
     """
     address = check_address("account", address)
     block = int(chain.w3.eth.block_number) if block is None else block
@@ -182,15 +194,22 @@ def inspect_account(
     history = _History(events)
     words = {signer: tuple(NonceWord(signer, w, account.nonce_bitmap(signer, w)) for w in sorted(ws))
              for signer, ws in history.words.items()}
-    reports = [_key_report(view, account, key, history, words.get(key, ()), timestamp) for key in keys]
-    flags = _account_flags(address, owner, guardian, entry_point, clone)
+    record = recorded_venue(view, venue)
+    reports = [_key_report(view, account, key, history, words.get(key, ()), timestamp, record) for key in keys]
+    positions = None
+    if record is not None and record.genuine:
+        markets = (m.market for r in reports if r.scope is not None for m in r.scope.markets)
+        positions = read_positions(view, record, address, markets, start, block, page_blocks=page_blocks,
+                                   progress=progress)
+    flags = _account_flags(address, owner, guardian, entry_point, clone, record)
     for report in reports:
         flags += _key_flags(report, timestamp, start, block)
     return AccountReport(
         chain_id=chain.chain_id, block_number=block, block_timestamp=timestamp, from_block=start,
         account=address, code_hash="0x" + keccak(code).hex(), owner=owner, guardian=guardian, frozen=frozen,
         entry_point=entry_point, grant_nonce=grant_nonce, clone=clone, keys=tuple(reports),
-        owner_nonce_words=words.get(owner, ()), events=tuple(events), flags=tuple(flags),
+        owner_nonce_words=words.get(owner, ()), recorded_venue=record, positions=positions,
+        events=tuple(events), flags=tuple(flags),
     )
 
 
@@ -267,38 +286,49 @@ class _History:
 
 
 def current_usage(session: SessionState, now: int) -> tuple[int | None, int, int]:
-    """(current window, orders, notional charged in it) at time `now`; None before the session starts."""
-    if session.scope is None or now < session.scope.valid_after:
+    """(current window, orders, notional charged in it) at time `now`; None unless the key is active."""
+    if key_status(session, now) is not KeyStatus.ACTIVE:
         return None, 0, 0
+    assert session.scope is not None  # an active key has its scope
     return window_usage(session, session.scope, now)  # the verifier's rule: an older stored window counts zero
 
 
 def _key_report(view: Chain, account: SmartAccount, key: str, history: _History, words: tuple[NonceWord, ...],
-                now: int) -> KeyReport:
+                now: int, record: RecordedVenue | None) -> KeyReport:
     session: SessionState = account.session(key)
     scope = session.scope
     current, orders, notional = current_usage(session, now)
+    start, end = (None, None) if current is None or scope is None else window_bounds(scope, current)
     grant = history.granted.get(key)
     granted_ts = int(view.w3.eth.get_block(grant.block_number)["timestamp"]) if grant else None
     return KeyReport(
-        key=key, status=session.status, scope=scope,
+        key=key, status=key_status(session, now), scope=scope,
         scope_hash=None if scope is None else "0x" + hash_scope(scope).hex(),
         granted_scope_hash=None if grant is None else str(grant.args["scopeHash"]),
         granted_block=None if grant is None else grant.block_number, granted_timestamp=granted_ts,
         ended=None if session.status is SessionStatus.ACTIVE else history.ended.get(key, "revoked (no event found)"),
-        rotated_from=history.rotated_from.get(key), current_window=current, window_orders=orders,
-        window_notional=notional, gas_fee_spent=session.gas_fee_spent, orders_consumed=history.consumed.get(key, 0),
-        nonce_words=words,
+        rotated_from=history.rotated_from.get(key), current_window=current, window_start=start, window_end=end,
+        window_orders=orders, window_notional=notional, gas_fee_spent=session.gas_fee_spent,
+        orders_consumed=history.consumed.get(key, 0), nonce_words=words, exposure=exposure(session, now),
+        venues=() if scope is None else tuple((v, check_venue(v, record)) for v in scope.venues),
     )
 
 
-def _account_flags(address: str, owner: str, guardian: str, entry_point: str, clone: CloneCheck) -> list[Flag]:
+def _account_flags(address: str, owner: str, guardian: str, entry_point: str, clone: CloneCheck,
+                   record: RecordedVenue | None) -> list[Flag]:
     flags = []
     if not clone.genuine:
         flags.append(Flag("critical", "not-genuine-clone", address, "; ".join(clone.problems)))
-    if guardian == owner and guardian != ZERO_ADDRESS:
+    if guardian == ZERO_ADDRESS:
+        flags.append(Flag("warning", "no-guardian", address,
+                          "no guardian: only the owner's key can freeze the account (setGuardian adds a kill switch)"))
+    elif guardian == owner:
         flags.append(Flag("warning", "guardian-is-owner", address,
                           "the guardian is the owner: the kill switch adds no second key"))
+    if record is not None and not record.genuine:
+        flags.append(Flag("critical", "recorded-venue-not-genuine", record.address,
+                          "the deployments record's ReferenceVenue does not have the shipped ReferenceVenue's code: "
+                          "positions not read"))
     if entry_point != ENTRY_POINT_V08:
         flags.append(Flag("info", "non-canonical-entry-point", address,
                           f"EntryPoint {entry_point} is not the canonical v0.8 {ENTRY_POINT_V08}"))
@@ -332,7 +362,7 @@ def _key_flags(report: KeyReport, now: int, from_block: int, block: int) -> list
     elif not report.scope_hash_ok:
         flags.append(Flag("critical", "scope-hash-mismatch", key,
                           f"getSession's scope hashes to {report.scope_hash}, the grant recorded {report.granted_scope_hash}"))
-    if scope is None or report.status is not SessionStatus.ACTIVE or now > scope.valid_until:
+    if scope is None or report.status not in (KeyStatus.ACTIVE, KeyStatus.NOT_YET_VALID):
         return flags
     start = max(scope.valid_after, report.granted_timestamp or 0)
     if scope.valid_until - start > LONG_VALIDITY_SECONDS:
@@ -343,8 +373,17 @@ def _key_flags(report: KeyReport, now: int, from_block: int, block: int) -> list
         flags.append(Flag("warning", "any-market", key, "granted ANY_MARKET: every market without its own entry is allowed"))
     for what in _unlimited(scope):
         flags.append(Flag("warning", "unlimited-cap", key, f"{what} is unlimited"))
+    for venue, check in report.venues:
+        if check is VenueCheck.UNRECORDED:
+            flags.append(Flag("warning", "unrecorded-venue", key,
+                              f"venue {venue} is not the ReferenceVenue of the deployments record"))
+    callable_ = scope.max_gas_fee > 0  # calls run only inside user operations, which need a gas budget
+    if scope.calls and not callable_:
+        flags.append(Flag("info", "unusable-call", key,
+                          f"{len(scope.calls)} call permission(s) can never be used: maxGasFee is 0, "
+                          "so the key may not submit user operations"))
     for call in scope.calls:
-        if call.max_value > 0:
+        if callable_ and call.max_value > 0:
             flags.append(Flag("warning", "value-call", key,
                               f"may send up to {call.max_value} wei per call to {call.target} selector 0x{call.selector.hex()}"))
     return flags

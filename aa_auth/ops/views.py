@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from aa_auth.ops.audit import AccountReport, NonceWord
+from aa_auth.ops.audit import AccountReport, KeyReport, NonceWord
+from aa_auth.ops.exposure import Exposure
 from aa_auth.ops.render import amount, fields, market, table, when
 from aa_auth.protocol.scope import Scope
 from aa_auth.protocol.values import UINT32_MAX
@@ -62,9 +63,31 @@ def _event_args(args: dict[str, Any]) -> dict[str, Any]:
     return {k: _u(v) if isinstance(v, int) and not isinstance(v, bool) else v for k, v in args.items()}
 
 
+def _bound(value: int | None) -> str | None:
+    """An exposure figure for JSON: a decimal string, or null for unbounded."""
+    return None if value is None else _u(value)
+
+
+def _exposure_json(e: Exposure) -> dict[str, Any]:
+    return {"largestOrder": _bound(e.largest_order), "perWindow": _bound(e.per_window),
+            "currentWindowLeft": _bound(e.current_window_left), "windowsLeft": e.windows_left,
+            "restOfLife": _bound(e.rest_of_life), "gasFeeLeft": _bound(e.gas_fee_left)}
+
+
+def _key_json(k: KeyReport) -> dict[str, Any]:
+    return {"key": k.key, "status": k.status.value, "scope": None if k.scope is None else scope_json(k.scope),
+            "scopeHash": k.scope_hash, "grantedScopeHash": k.granted_scope_hash, "scopeHashOk": k.scope_hash_ok,
+            "grantedBlock": k.granted_block, "grantedTimestamp": k.granted_timestamp, "ended": k.ended,
+            "rotatedFrom": k.rotated_from, "currentWindow": k.current_window, "windowStart": k.window_start,
+            "windowEnd": k.window_end, "windowOrders": k.window_orders, "windowNotional": _u(k.window_notional),
+            "gasFeeSpent": _u(k.gas_fee_spent), "ordersConsumed": k.orders_consumed,
+            "nonceWords": _words_json(k.nonce_words), "exposure": _exposure_json(k.exposure),
+            "venueChecks": [{"venue": v, "check": check.value} for v, check in k.venues]}
+
+
 def report_json(report: AccountReport) -> dict[str, Any]:
     """The report as JSON-ready data: checksummed addresses, 0x hex, uint256 as decimal strings."""
-    c = report.clone
+    c, venue = report.clone, report.recorded_venue
     return {
         "chainId": report.chain_id,
         "blockNumber": report.block_number,
@@ -81,20 +104,66 @@ def report_json(report: AccountReport) -> dict[str, Any]:
                   "expectedImplementation": c.expected_implementation, "factoryCodeOk": c.factory_code_ok,
                   "codeMatches": c.code_matches, "createdByFactory": c.created_by_factory, "salt": c.salt,
                   "creationBlock": c.creation_block, "problems": list(c.problems)},
-        "keys": [
-            {"key": k.key, "status": k.status.name.lower(), "scope": None if k.scope is None else scope_json(k.scope),
-             "scopeHash": k.scope_hash, "grantedScopeHash": k.granted_scope_hash, "scopeHashOk": k.scope_hash_ok,
-             "grantedBlock": k.granted_block, "grantedTimestamp": k.granted_timestamp, "ended": k.ended,
-             "rotatedFrom": k.rotated_from, "currentWindow": k.current_window, "windowOrders": k.window_orders,
-             "windowNotional": _u(k.window_notional), "gasFeeSpent": _u(k.gas_fee_spent),
-             "ordersConsumed": k.orders_consumed, "nonceWords": _words_json(k.nonce_words)}
-            for k in report.keys
-        ],
+        "keys": [_key_json(k) for k in report.keys],
         "ownerNonceWords": _words_json(report.owner_nonce_words),
+        "recordedVenue": None if venue is None else {"address": venue.address, "genuine": venue.genuine},
+        "positions": None if report.positions is None else [{"market": _u(p.market), "net": _u(p.net)}
+                                                            for p in report.positions],
         "events": [{"blockNumber": e.block_number, "logIndex": e.log_index, "transactionHash": e.transaction_hash,
                     "event": e.name, "args": _event_args(e.args)} for e in report.events],
         "flags": [{"severity": f.severity, "code": f.code, "subject": f.subject, "message": f.message} for f in report.flags],
     }
+
+
+def _figure(value: int | None) -> str:
+    return "unbounded" if value is None else f"{value:,}"
+
+
+def _exposure_lines(e: Exposure) -> list[tuple[str, object]]:
+    """The worst case in notional (size * price / 1e18), as the exposure module defines it."""
+    if e.windows_left == 0:
+        return [("worst case", "none: the key can no longer act")]
+    return [
+        ("worst case/order", _figure(e.largest_order)),
+        ("worst case/window", _figure(e.per_window)),
+        ("worst case/life", f"{_figure(e.rest_of_life)} over {e.windows_left} window(s) left "
+                            f"({_figure(e.current_window_left)} in the current one)"),
+        ("gas fee left", f"{_figure(e.gas_fee_left)} wei"),
+    ]
+
+
+def _usage(k: KeyReport) -> str:
+    if k.current_window is None or k.window_start is None or k.window_end is None:
+        return "-"
+    return (f"window {k.current_window} ({when(k.window_start)} .. {when(k.window_end)}, unix {k.window_start} .. "
+            f"{k.window_end}): {k.window_orders} orders, notional {k.window_notional:,}")
+
+
+def _key_lines(k: KeyReport) -> list[tuple[str, object]]:
+    check = "matches its grant" if k.scope_hash_ok else f"MISMATCH (grant recorded {k.granted_scope_hash})"
+    pairs: list[tuple[str, object]] = [
+        ("status", k.status.value + (f", {k.ended}" if k.ended else "")),
+        ("granted", "-" if k.granted_block is None else f"block {k.granted_block}"
+         + (f", rotated from {k.rotated_from}" if k.rotated_from else "")),
+        ("scope hash", f"{k.scope_hash} {check}"),
+    ]
+    if k.scope is not None:
+        pairs += scope_lines(k.scope)
+    pairs += [("venue check", ", ".join(f"{v} {verdict.value}" for v, verdict in k.venues) or "-")]
+    pairs += _exposure_lines(k.exposure)
+    pairs += [("usage", _usage(k)), ("gas fee spent", f"{k.gas_fee_spent:,} wei"), ("orders consumed", k.orders_consumed),
+              ("nonce words", ", ".join(f"word {w.word}: {w.used} used" for w in k.nonce_words) or "none")]
+    return pairs
+
+
+def _positions_text(report: AccountReport) -> str:
+    venue = report.recorded_venue
+    if venue is None:
+        return "Positions: unread (no deployments record names a ReferenceVenue on this chain)"
+    if report.positions is None:
+        return f"Positions: unread (the recorded venue {venue.address} is not the shipped ReferenceVenue)"
+    return (f"Positions at {venue.address}\n"
+            + table(("market", "net position"), [(market(p.market), f"{p.net:,}") for p in report.positions]))
 
 
 def report_text(report: AccountReport) -> str:
@@ -110,21 +179,10 @@ def report_text(report: AccountReport) -> str:
         ("grant nonce", report.grant_nonce), ("events from", f"block {report.from_block}"),
     ])]
     for k in report.keys:
-        check = "matches its grant" if k.scope_hash_ok else f"MISMATCH (grant recorded {k.granted_scope_hash})"
-        pairs: list[tuple[str, object]] = [
-            ("status", k.status.name.lower() + (f", {k.ended}" if k.ended else "")),
-            ("granted", "-" if k.granted_block is None else f"block {k.granted_block}"
-             + (f", rotated from {k.rotated_from}" if k.rotated_from else "")),
-            ("scope hash", f"{k.scope_hash} {check}"),
-        ]
-        if k.scope is not None:
-            pairs += scope_lines(k.scope)
-        window = "-" if k.current_window is None else f"window {k.current_window}: {k.window_orders} orders, notional {k.window_notional:,}"
-        pairs += [("usage", window), ("gas fee spent", f"{k.gas_fee_spent:,} wei"), ("orders consumed", k.orders_consumed),
-                  ("nonce words", ", ".join(f"word {w.word}: {w.used} used" for w in k.nonce_words) or "none")]
-        out += ["", f"Session key {k.key}", fields(pairs)]
+        out += ["", f"Session key {k.key}", fields(_key_lines(k))]
     if report.owner_nonce_words:
         out += ["", "Owner nonce words: " + ", ".join(f"word {w.word}: {w.used} used" for w in report.owner_nonce_words)]
+    out += ["", _positions_text(report)]
     out += ["", f"Flags ({len(report.flags)})",
             table(("severity", "flag", "subject", "detail"), [(f.severity, f.code, f.subject, f.message) for f in report.flags])]
     rows = [(e.block_number, e.name, ", ".join(f"{k}={v}" for k, v in e.args.items()), e.transaction_hash) for e in report.events]

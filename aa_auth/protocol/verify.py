@@ -2,12 +2,13 @@
 
 `decide` is a pure function of an account's state; `Verifier` keeps a working copy of that state
 and applies what `consumeOrder` writes, so a bot can pre-check a stream of orders without the chain.
+`key_status` is the one answer to "can this key act now, and if not why" that every view prints.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 from typing import Iterable, Mapping
 
 from aa_auth.errors import InvalidInput, Reason
@@ -17,7 +18,20 @@ from aa_auth.protocol.signatures import recover_signer
 from aa_auth.protocol.typed_data import order_digest
 from aa_auth.protocol.values import UINT256_MAX, check_address, check_uint
 
-__all__ = ["AccountState", "Decision", "SessionState", "SessionStatus", "Verifier", "decide", "notional", "window_index"]
+__all__ = [
+    "AccountState",
+    "Decision",
+    "KeyStatus",
+    "SessionState",
+    "SessionStatus",
+    "Verifier",
+    "decide",
+    "key_status",
+    "notional",
+    "window_bounds",
+    "window_index",
+    "window_usage",
+]
 
 _ONE = 10**18
 
@@ -28,6 +42,21 @@ class SessionStatus(IntEnum):
     NONE = 0
     ACTIVE = 1
     REVOKED = 2
+
+    def __str__(self) -> str:
+        return f"{type(self).__name__}.{self.name}"  # IntEnum's own str() is the bare number
+
+
+class KeyStatus(StrEnum):
+    """A granted key's status at a given time: `getSession`'s status read against the scope's validity.
+
+    The values are the names SPEC section 14.2 gives the gateway's account view.
+    """
+
+    ACTIVE = "active"
+    NOT_YET_VALID = "notYetValid"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
 
 
 @dataclass(frozen=True)
@@ -88,6 +117,21 @@ class Decision:
         return self.reason is Reason.AUTHORIZED
 
 
+def key_status(session: SessionState, now: int) -> KeyStatus:
+    """The key's status at time `now`: revoked wins, then validity (both bounds inclusive, as on chain)."""
+    if session.status is SessionStatus.NONE:
+        raise InvalidInput("the key was never granted on this account, so it has no status")
+    if session.status is SessionStatus.REVOKED:
+        return KeyStatus.REVOKED
+    scope = session.scope
+    assert scope is not None  # SessionState refuses an ACTIVE session without one
+    if now < scope.valid_after:
+        return KeyStatus.NOT_YET_VALID
+    if now > scope.valid_until:
+        return KeyStatus.EXPIRED
+    return KeyStatus.ACTIVE
+
+
 def window_index(scope: Scope, timestamp: int) -> int:
     """Index k of the window [validAfter + k*w, validAfter + (k+1)*w) holding `timestamp`; 0 when w = 0."""
     if timestamp < scope.valid_after:
@@ -95,6 +139,15 @@ def window_index(scope: Scope, timestamp: int) -> int:
     if scope.window_seconds == 0:
         return 0
     return (timestamp - scope.valid_after) // scope.window_seconds
+
+
+def window_bounds(scope: Scope, index: int) -> tuple[int, int]:
+    """First and last second of window `index`, both inclusive like validAfter and validUntil, and
+    never past validUntil; with w = 0 the one window is the whole validity."""
+    if scope.window_seconds == 0:
+        return scope.valid_after, scope.valid_until
+    start = scope.valid_after + index * scope.window_seconds
+    return start, min(start + scope.window_seconds - 1, scope.valid_until)
 
 
 def notional(size: int, price: int) -> int | None:
@@ -119,17 +172,18 @@ def _reason(state: AccountState, signer: str, order: Order) -> Reason:
     session = state.sessions.get(signer)
     if session is None or session.status is SessionStatus.NONE:
         return Reason.UNKNOWN_SIGNER
-    if session.status is SessionStatus.REVOKED:
-        return Reason.SESSION_REVOKED
-    if state.frozen:
-        return Reason.ACCOUNT_FROZEN
-    scope = session.scope
-    assert scope is not None  # SessionState refuses an ACTIVE session without one
     now = state.timestamp
-    if now < scope.valid_after:
+    status = key_status(session, now)
+    if status is KeyStatus.REVOKED:
+        return Reason.SESSION_REVOKED
+    if state.frozen:  # checked between revocation and validity, as the SPEC orders them
+        return Reason.ACCOUNT_FROZEN
+    if status is KeyStatus.NOT_YET_VALID:
         return Reason.SESSION_NOT_YET_VALID
-    if now > scope.valid_until:
+    if status is KeyStatus.EXPIRED:
         return Reason.SESSION_EXPIRED
+    scope = session.scope
+    assert scope is not None  # an active key has its scope
     if order.venue not in scope.venues:
         return Reason.VENUE_NOT_ALLOWED
     limit = scope.market_limit(order.market)

@@ -82,14 +82,18 @@ def test_operator_story_over_http(anvil_url: str, tmp_path: Path) -> None:
            "--price", "2e18", "--nonce", "301", "--ttl", "10m", "--out", str(too_big), key="bot")
         assert aa_json("verify-order", str(too_big), expect=3)["onChain"]["reason"] == "OrderTooLarge"
 
-        # The audit: genuine, the bot's usage from the events, and nothing to flag for a tight scope.
+        # The audit: genuine, the bot's usage from the events, and nothing to flag for a tight scope
+        # once the account has a guardian (there is no CLI command for it: the owner calls setGuardian).
+        bare = aa_json("inspect", account, "--records-dir", str(records), "--fail-on", "warning", expect=3)
+        assert [(f["severity"], f["code"]) for f in bare["flags"]] == [("warning", "no-guardian")]
+        chain.send(chain.contract("SessionAccount", account).functions.setGuardian(keys["payer"].address), keys["owner"])
         audit = aa_json("inspect", account, "--records-dir", str(records), "--fail-on", "warning")
         assert audit["clone"]["genuine"] is True and audit["flags"] == []
         (key,) = audit["keys"]
         assert (key["key"], key["status"], key["scopeHashOk"], key["ordersConsumed"]) == (bot, "active", True, 1)
         assert (key["windowOrders"], key["windowNotional"]) == (1, str(2 * ETHER))
         assert key["nonceWords"] == [{"word": "1", "used": 1, "bitmap": "0x" + (1 << 44).to_bytes(32, "big").hex()}]
-        assert [e["event"] for e in audit["events"]] == ["SessionGranted", "OrderConsumed"]
+        assert [e["event"] for e in audit["events"]] == ["SessionGranted", "OrderConsumed", "GuardianSet"]
 
         # The kill switch: a frozen account refuses the bot's next order.
         aa("freeze", account, key="owner")

@@ -29,6 +29,7 @@ from aa_auth.protocol.orders import Order
 from aa_auth.protocol.scope import CallPermission, market_limit, scope
 from aa_auth.protocol.signer import OrderSigner
 from aa_auth.protocol.typed_data import hash_scope, order_digest
+from tests.conftest import named_key
 from tests.integration._operator import ETHER, PASSWORD, funded, rolled_back, write_keystore
 
 pytestmark = pytest.mark.anvil
@@ -215,6 +216,42 @@ def test_inspect_prints_the_audit_and_fails_on_flags_when_asked(op: Operator, ac
     assert strict.exit_code == 3  # the bot's `any` market entry is flagged
 
 
+def test_inspect_checks_venues_against_the_records_and_reads_positions(op: Operator, stack: Stack, account: str) -> None:
+    data = op.json("inspect", account, "--records-dir", str(op.records))
+    assert data["recordedVenue"] == {"address": stack.venue, "genuine": True}
+    assert {check["check"] for k in data["keys"] for check in k["venueChecks"]} == {"recorded"}
+    net = {p["market"]: p["net"] for p in data["positions"]}
+    assert net["7"] == str(2 * ETHER)  # the bot's order settled in test_signed_order_verifies_then_is_rejected_once_settled
+    elsewhere = op.json("inspect", account, "--records-dir", str(op.tmp / "no-records"))
+    assert elsewhere["recordedVenue"] is None and elsewhere["positions"] is None
+    assert {check["check"] for k in elsewhere["keys"] for check in k["venueChecks"]} == {"unchecked"}
+
+
+def _statuses(op: Operator, account: str, key: str) -> tuple[str, str, str, str]:
+    """`key`'s status in session list and in inspect, each as JSON and as text."""
+    listed = next(k["status"] for k in op.json("session", "list", account)["keys"] if k["key"] == key)
+    audited = next(k["status"] for k in op.json("inspect", account, "--records-dir", str(op.records))["keys"] if k["key"] == key)
+    row = next(line for line in op.run("session", "list", account).stdout.splitlines() if line.startswith(key))
+    text = op.run("inspect", account, "--records-dir", str(op.records)).stdout
+    status_line = re.search(f"Session key {key}\nstatus +(\\S+)", text)
+    assert status_line is not None
+    return listed, audited, row.split()[1], status_line.group(1)
+
+
+def test_every_view_names_an_expired_and_a_not_yet_valid_key_alike(op: Operator, stack: Stack, account: str) -> None:
+    brief, later = named_key("cli brief").address, named_key("cli later").address
+    with rolled_back(op.chain):
+        now = op.chain.timestamp()
+        common = ("--venue", stack.venue, "--market", "1,max-size=1e18,max-price=2e18", "--max-notional", "1e18")
+        assert op.run("session", "grant", account, brief, "--valid-for", "60", *common, key="owner").exit_code == 0
+        assert op.run("session", "grant", account, later, "--valid-after", str(now + 86_400), "--valid-for", "2d",
+                      *common, key="owner").exit_code == 0
+        assert _statuses(op, account, brief) == ("active",) * 4
+        op.chain.travel_to(now + 120)
+        assert _statuses(op, account, brief) == ("expired",) * 4
+        assert _statuses(op, account, later) == ("notYetValid",) * 4
+
+
 # ------------------------------------------------------------------ bad input: one line, non-zero, nothing written
 
 
@@ -273,6 +310,18 @@ def test_a_missing_or_broken_keystore(op: Operator, account: str) -> None:
     broken.write_text("{}")
     assert "is not an eth-account keystore" in _one_line_error(
         op.run("freeze", account, "--keystore", str(broken), "--password-file", str(op.keystores["owner"][1])))
+
+
+@pytest.mark.parametrize("until", [["--valid-until", "1000"], ["--valid-for", "0"]])
+def test_a_grant_that_is_expired_on_arrival_is_one_error_line_and_sends_nothing(
+        op: Operator, stack: Stack, account: str, until: list[str]) -> None:
+    block = op.chain.w3.eth.block_number
+    result = op.run("session", "grant", account, named_key("cli never granted").address, *until, "--venue", stack.venue,
+                    "--market", "1", key="owner")
+    line = _one_line_error(result)
+    assert re.fullmatch(r"Error: valid_until \d+ is not after the chain's latest block time \d+: the key would be "
+                        r"expired before it could act; give a later valid_until", line), line
+    assert op.chain.w3.eth.block_number == block
 
 
 def test_malformed_values_are_usage_errors(op: Operator, account: str) -> None:

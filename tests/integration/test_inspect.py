@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -19,11 +20,15 @@ from aa_auth.contracts.stack import Stack, create_account
 from aa_auth.contracts.venue import Venue
 from aa_auth.errors import ChainError, InvalidInput
 from aa_auth.ops.audit import AccountReport, KeyReport, _key_flags, clone_code, inspect_account
-from aa_auth.ops.views import report_json
+from aa_auth.ops.exposure import Exposure
+from aa_auth.ops.positions import Position, RecordedVenue, VenueCheck
+from aa_auth.ops.render import when
+from aa_auth.ops.views import report_json, report_text
 from aa_auth.protocol.orders import Order
 from aa_auth.protocol.scope import ANY_MARKET, CallPermission, Scope, market_limit, scope
 from aa_auth.protocol.signer import OrderSigner
-from aa_auth.protocol.verify import SessionStatus
+from aa_auth.protocol.values import ZERO_ADDRESS
+from aa_auth.protocol.verify import KeyStatus
 from tests.conftest import named_key
 from tests.integration._operator import ETHER, funded, rolled_back
 
@@ -57,8 +62,9 @@ def audited(anvil_url: str) -> Iterator[Audited]:
                       markets=[market_limit(7, max_order_size=5 * ETHER, min_price=ETHER, max_price=3 * ETHER)],
                       max_notional_per_window=10 * ETHER, max_orders_per_window=4, window_seconds=3_600,
                       max_gas_fee=10**15)
+        # A gas budget, so that its value call can be used (and is flagged as such).
         wide = scope(valid_until=now + 60 * DAY, venues=[stack.venue], markets=[market_limit(ANY_MARKET)],
-                     calls=[CallPermission(stack.venue, bytes(4), 10**16)])
+                     max_gas_fee=10**15, calls=[CallPermission(stack.venue, bytes(4), 10**16)])
         blocks: dict[str, int] = {}
         for name in ("swept", "revoked", "itself"):
             account.grant(owner, keys[name].address, tight)
@@ -85,7 +91,8 @@ def audited(anvil_url: str) -> Iterator[Audited]:
 
 @pytest.fixture(scope="module")
 def report(audited: Audited) -> AccountReport:
-    return inspect_account(audited.chain, audited.account.address)
+    """The audit with the deployments record's ReferenceVenue, as `aa-auth inspect` passes it."""
+    return inspect_account(audited.chain, audited.account.address, venue=audited.stack.venue)
 
 
 def _key(report: AccountReport, key: LocalAccount) -> KeyReport:
@@ -109,12 +116,12 @@ def test_every_key_is_listed_in_grant_order_with_how_it_ended(audited: Audited, 
     keys, owner = audited.keys, audited.owner.address
     assert [k.key for k in report.keys] == [keys[n].address for n in ("swept", "revoked", "itself", "tight", "rotated", "wide")]
     status = {k.key: (k.status, k.ended) for k in report.keys}
-    assert status[keys["revoked"].address] == (SessionStatus.REVOKED, f"revoked by {owner} at block {audited.blocks['revoked']}")
+    assert status[keys["revoked"].address] == (KeyStatus.REVOKED, f"revoked by {owner} at block {audited.blocks['revoked']}")
     assert str(status[keys["itself"].address][1]).startswith("revoked by itself at block")
-    assert status[keys["swept"].address] == (SessionStatus.REVOKED, f"swept by revokeAllSessions at block {audited.blocks['sweep']}")
+    assert status[keys["swept"].address] == (KeyStatus.REVOKED, f"swept by revokeAllSessions at block {audited.blocks['sweep']}")
     assert status[keys["tight"].address] == (
-        SessionStatus.REVOKED, f"rotated to {keys['rotated'].address} at block {audited.blocks['rotate']}")
-    assert status[keys["rotated"].address] == (SessionStatus.ACTIVE, None)
+        KeyStatus.REVOKED, f"rotated to {keys['rotated'].address} at block {audited.blocks['rotate']}")
+    assert status[keys["rotated"].address] == (KeyStatus.ACTIVE, None)
     assert _key(report, keys["rotated"]).rotated_from == keys["tight"].address
 
 
@@ -164,8 +171,8 @@ def test_history_is_the_same_whatever_the_page_size(audited: Audited, report: Ac
 
 def test_json_report_is_deterministic_with_uint256_as_strings(audited: Audited, report: AccountReport) -> None:
     first = json.dumps(report_json(report), sort_keys=True)
-    again = json.dumps(report_json(inspect_account(audited.chain, audited.account.address, block=report.block_number)),
-                       sort_keys=True)
+    again = json.dumps(report_json(inspect_account(audited.chain, audited.account.address, venue=audited.stack.venue,
+                                                   block=report.block_number)), sort_keys=True)
     assert first == again
     data = json.loads(first)
     wide = next(k for k in data["keys"] if k["key"] == audited.keys["wide"].address)
@@ -205,13 +212,147 @@ def test_addresses_that_are_not_accounts_get_one_clear_error(audited: Audited) -
         inspect_account(audited.chain, audited.stack.venue)
 
 
+def test_each_key_says_what_it_can_still_cost_the_owner(audited: Audited, report: AccountReport) -> None:
+    tight = audited.scopes["tight"]
+    # 5 x 3 = 15 E per order is past the 10 E window cap, so 10 E is the largest order that settles;
+    # 4 orders of 10 E are capped at 10 E a window; its life spans windows 0 and 1.
+    current = (report.block_timestamp - tight.valid_after) // 3_600
+    left = 6 * ETHER if current == 0 else 10 * ETHER  # window 0 already holds the 4 E order
+    rotated = _key(report, audited.keys["rotated"])
+    assert rotated.exposure == Exposure(10 * ETHER, 10 * ETHER, left, 2 - current, left + (1 - current) * 10 * ETHER, 10**15)
+    assert _key(report, audited.keys["wide"]).exposure == Exposure(None, None, None, 1, None, 10**15)
+    for name in ("swept", "revoked", "itself", "tight"):
+        assert _key(report, audited.keys[name]).exposure == Exposure(0, 0, 0, 0, 0, 0)
+    data = {k["key"]: k["exposure"] for k in report_json(report)["keys"]}
+    assert data[audited.keys["rotated"].address]["largestOrder"] == str(10 * ETHER)
+    assert data[audited.keys["wide"].address] == {"largestOrder": None, "perWindow": None, "currentWindowLeft": None,
+                                                  "windowsLeft": 1, "restOfLife": None, "gasFeeLeft": str(10**15)}
+    text = report_text(report)
+    assert re.search(rf"worst case/order +{10 * ETHER:,}\n", text) and re.search(r"worst case/order +unbounded\n", text)
+    assert re.search(rf"worst case/life +{left + (1 - current) * 10 * ETHER:,} over {2 - current} window\(s\) left "
+                     rf"\({left:,} in the current one\)", text)
+    assert re.search(r"worst case +none: the key can no longer act\n", text)
+
+
+def test_the_current_window_has_its_first_and_last_second(audited: Audited, report: AccountReport) -> None:
+    tight = audited.scopes["tight"]
+    rotated = _key(report, audited.keys["rotated"])
+    assert rotated.current_window is not None
+    start = tight.valid_after + rotated.current_window * 3_600
+    assert (rotated.window_start, rotated.window_end) == (start, min(start + 3_599, tight.valid_until))
+    wide = _key(report, audited.keys["wide"])  # window 0 s: one window, the whole validity
+    assert (wide.current_window, wide.window_start, wide.window_end) == (0, 0, audited.scopes["wide"].valid_until)
+    assert _key(report, audited.keys["revoked"]).window_start is None
+    data = next(k for k in report_json(report)["keys"] if k["key"] == rotated.key)
+    assert (data["currentWindow"], data["windowStart"], data["windowEnd"]) == (rotated.current_window, start, rotated.window_end)
+    assert (f"window {rotated.current_window} ({when(start)} .. {when(rotated.window_end or 0)}, "
+            f"unix {start} .. {rotated.window_end}): 1 orders") in report_text(report)
+
+
+def test_positions_are_read_at_the_recorded_venue(audited: Audited, report: AccountReport) -> None:
+    # markets 1 and 2 come from the venue's OrderSettled events (wide's scope is ANY_MARKET), 7 also from a scope
+    assert report.recorded_venue == RecordedVenue(audited.stack.venue, True)
+    assert report.positions == (Position(1, ETHER), Position(2, -ETHER), Position(7, 2 * ETHER))
+    data = report_json(report)
+    assert data["positions"] == [{"market": "1", "net": str(ETHER)}, {"market": "2", "net": str(-ETHER)},
+                                 {"market": "7", "net": str(2 * ETHER)}]
+    assert data["recordedVenue"] == {"address": audited.stack.venue, "genuine": True}
+    assert all(k.venues == ((audited.stack.venue, VenueCheck.RECORDED),) for k in report.keys)
+    assert f"Positions at {audited.stack.venue}" in report_text(report)
+
+
+def test_without_a_record_venues_are_unchecked_and_positions_unread(audited: Audited, report: AccountReport) -> None:
+    bare = inspect_account(audited.chain, audited.account.address, block=report.block_number)
+    assert bare.recorded_venue is None and bare.positions is None
+    assert all(k.venues == ((audited.stack.venue, VenueCheck.UNCHECKED),) for k in bare.keys)
+    assert bare.flags == report.flags  # "unchecked" is said beside each venue, not raised as a flag
+    assert report_json(bare)["keys"][0]["venueChecks"] == [{"venue": audited.stack.venue, "check": "unchecked"}]
+    assert "Positions: unread (no deployments record names a ReferenceVenue on this chain)" in report_text(bare)
+
+
+def test_a_venue_that_is_not_the_recorded_one_is_flagged_for_each_key_that_can_act(audited: Audited) -> None:
+    with rolled_back(audited.chain) as chain:
+        other, _ = chain.deploy("ReferenceVenue", funded(chain, "inspect other venue"))
+        audit = inspect_account(chain, audited.account.address, venue=other)
+    assert audit.recorded_venue == RecordedVenue(other, True)
+    flagged = sorted(f.subject for f in audit.flags if f.code == "unrecorded-venue")
+    assert flagged == sorted([audited.keys["rotated"].address, audited.keys["wide"].address])
+    assert all(f.severity == "warning" for f in audit.flags if f.code == "unrecorded-venue")
+    assert _key(audit, audited.keys["revoked"]).venues == ((audited.stack.venue, VenueCheck.UNRECORDED),)
+    assert audit.positions == (Position(7, 0),)  # nothing settled at the other venue; market 7 from the scopes
+
+
+def test_a_recorded_venue_without_the_shipped_code_is_critical(audited: Audited) -> None:
+    audit = inspect_account(audited.chain, audited.account.address, venue=audited.stack.factory)
+    assert audit.recorded_venue == RecordedVenue(audited.stack.factory, False) and audit.positions is None
+    assert [(f.severity, f.subject) for f in audit.flags if f.code == "recorded-venue-not-genuine"] == [
+        ("critical", audited.stack.factory)]
+    assert "is not the shipped ReferenceVenue" in report_text(audit)
+
+
+def test_an_account_without_a_guardian_is_flagged(audited: Audited) -> None:
+    with rolled_back(audited.chain) as chain:
+        audited.account.set_guardian(audited.owner, ZERO_ADDRESS)
+        audit = inspect_account(chain, audited.account.address)
+    codes = [(f.severity, f.code, f.subject) for f in audit.flags if "guardian" in f.code]
+    assert codes == [("warning", "no-guardian", audited.account.address)]
+
+
+def test_expired_and_not_yet_valid_keys_are_named_so_in_every_view(audited: Audited) -> None:
+    """Runs last among the chain tests: it moves the clock (inside a rollback)."""
+    with rolled_back(audited.chain) as chain:
+        now = chain.timestamp()
+        brief, later = named_key("inspect brief"), named_key("inspect later")
+        audited.account.grant(audited.owner, brief.address, replace(audited.scopes["tight"], valid_until=now + 60))
+        soon = scope(valid_after=now + DAY, valid_until=now + 2 * DAY - 1, venues=[audited.stack.venue],
+                     markets=[market_limit(7, max_order_size=5 * ETHER, min_price=ETHER, max_price=3 * ETHER)],
+                     max_notional_per_window=10 * ETHER, max_orders_per_window=4, window_seconds=3_600)
+        audited.account.grant(audited.owner, later.address, soon)
+        chain.travel_to(now + 120)
+        audit = inspect_account(chain, audited.account.address, venue=audited.stack.venue)
+    expired, pending = _key(audit, brief), _key(audit, later)
+    assert (expired.status, expired.ended, expired.current_window, expired.window_start) == (KeyStatus.EXPIRED, None, None, None)
+    assert expired.exposure == Exposure(0, 0, 0, 0, 0, 0)
+    assert (pending.status, pending.current_window) == (KeyStatus.NOT_YET_VALID, None)
+    assert pending.exposure == Exposure(10 * ETHER, 10 * ETHER, 10 * ETHER, 24, 240 * ETHER, 0)  # 24 hourly windows
+    statuses = {k["key"]: k["status"] for k in report_json(audit)["keys"]}
+    assert (statuses[brief.address], statuses[later.address]) == ("expired", "notYetValid")
+    text = report_text(audit)
+    assert re.search(f"Session key {brief.address}\nstatus +expired\n", text)
+    assert re.search(f"Session key {later.address}\nstatus +notYetValid\n", text)
+    assert not [f for f in audit.flags if f.subject in (brief.address, later.address)]  # tight scopes: nothing to flag
+
+
+def _bare_key(**fields: Any) -> KeyReport:
+    """A key's report without a chain, for the flag rules alone."""
+    values: dict[str, Any] = dict(
+        key="0x" + "11" * 20, status=KeyStatus.REVOKED, scope=None, scope_hash="0x" + "aa" * 32,
+        granted_scope_hash="0x" + "aa" * 32, granted_block=1, granted_timestamp=1, ended="revoked", rotated_from=None,
+        current_window=None, window_start=None, window_end=None, window_orders=0, window_notional=0, gas_fee_spent=0,
+        orders_consumed=0, nonce_words=(), exposure=Exposure(0, 0, 0, 0, 0, 0), venues=())
+    values.update(fields)
+    return KeyReport(**values)
+
+
 def test_a_changed_scope_is_a_critical_flag() -> None:
-    key = KeyReport(key="0x" + "11" * 20, status=SessionStatus.REVOKED, scope=None, scope_hash="0x" + "aa" * 32,
-                    granted_scope_hash="0x" + "bb" * 32, granted_block=1, granted_timestamp=1, ended="revoked",
-                    rotated_from=None, current_window=None, window_orders=0, window_notional=0, gas_fee_spent=0,
-                    orders_consumed=0, nonce_words=())
+    key = _bare_key(granted_scope_hash="0x" + "bb" * 32)
     assert [(f.severity, f.code) for f in _key_flags(key, 100, 0, 10)] == [("critical", "scope-hash-mismatch")]
     assert _key_flags(replace(key, granted_scope_hash=key.scope_hash), 100, 0, 10) == []
+
+
+@pytest.mark.parametrize("status", [KeyStatus.ACTIVE, KeyStatus.NOT_YET_VALID])
+def test_calls_without_a_gas_budget_are_flagged_as_unusable_not_as_value_calls(status: KeyStatus) -> None:
+    calls = [CallPermission("0x" + "cc" * 20, bytes(4), 10**16), CallPermission("0x" + "cc" * 20, b"\x01\x02\x03\x04", 0)]
+    granted = scope(valid_after=50, valid_until=1_000, venues=["0x" + "0e" * 20],
+                    markets=[market_limit(1, max_order_size=1, max_price=1)], max_notional_per_window=1,
+                    max_orders_per_window=1, calls=calls)
+    unusable = _key_flags(_bare_key(status=status, scope=granted), 100, 0, 10)
+    assert [(f.severity, f.code) for f in unusable] == [("info", "unusable-call")]
+    assert unusable[0].message.startswith("2 call permission(s) can never be used: maxGasFee is 0")
+    usable = _key_flags(_bare_key(status=status, scope=replace(granted, max_gas_fee=1)), 100, 0, 10)
+    assert [(f.severity, f.code) for f in usable] == [("warning", "value-call")]
+    expired = _key_flags(_bare_key(status=KeyStatus.EXPIRED, scope=granted), 100, 0, 10)
+    assert expired == []  # a key that can no longer act raises no risk flag
 
 
 # ------------------------------------------------------------------ paging and retries, against a scripted node

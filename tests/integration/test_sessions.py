@@ -8,8 +8,9 @@ from web3.logs import DISCARD
 
 from aa_auth.contracts.stack import create_account
 from aa_auth.errors import ContractRevert, InvalidInput, Reason
-from aa_auth.protocol.typed_data import hash_scope
-from aa_auth.protocol.verify import SessionStatus
+from aa_auth.protocol.signatures import SigningKey
+from aa_auth.protocol.typed_data import hash_scope, session_grant_digest
+from aa_auth.protocol.verify import KeyStatus, SessionStatus, key_status
 from tests.conftest import named_key
 from tests.integration.conftest import Desk
 
@@ -104,6 +105,33 @@ def test_signed_grant_after_its_deadline_is_refused(desk: Desk, bot: LocalAccoun
     desk.chain.travel_to(deadline)  # the grant's transaction lands at deadline + 1
     with pytest.raises(ContractRevert, match="GrantExpired"):
         desk.account.grant_with_sig(desk.relayer, bot.address, scope, deadline, signature)
+
+
+@pytest.mark.parametrize("until", [0, -1, -100_000])  # validUntil relative to the latest block's time
+def test_a_grant_expired_on_arrival_is_refused_before_anything_is_sent(desk: Desk, bot: LocalAccount, until: int) -> None:
+    latest, block = desk.now(), desk.chain.w3.eth.block_number
+    expired = desk.default_scope(valid_after=0, valid_until=latest + until)
+    refusal = f"valid_until {latest + until} is not after the chain's latest block time {latest}"
+    with pytest.raises(InvalidInput, match=refusal):
+        desk.account.grant(desk.owner, bot.address, expired)
+    with pytest.raises(InvalidInput, match=refusal):
+        desk.account.sign_grant(desk.owner.key, bot.address, expired, latest + 100)
+    digest = session_grant_digest(desk.chain.chain_id, desk.account.address, bot.address, expired, 0, latest + 100)
+    with pytest.raises(InvalidInput, match=refusal):
+        desk.account.grant_with_sig(desk.relayer, bot.address, expired, latest + 100,
+                                    SigningKey(desk.owner.key).sign_digest(digest))
+    assert desk.chain.w3.eth.block_number == block and desk.account.grant_nonce() == 0
+    assert desk.account.session(bot.address).status is SessionStatus.NONE
+    # The chain itself would take it, and burn the key: a key is granted once, and this one never acts.
+    desk.chain.send(desk.account.contract.functions.grantSession(bot.address, expired.as_abi()), desk.owner)
+    assert key_status(desk.account.session(bot.address), desk.now()) is KeyStatus.EXPIRED
+
+
+def test_a_grant_valid_until_the_next_block_is_accepted(desk: Desk, bot: LocalAccount) -> None:
+    until = desk.now() + 1  # the grant lands at latest + 1: the key acts for that one second
+    receipt = desk.account.grant(desk.owner, bot.address, desk.default_scope(valid_until=until))
+    assert desk.chain.w3.eth.get_block(receipt["blockNumber"])["timestamp"] == until
+    assert key_status(desk.account.session(bot.address), until) is KeyStatus.ACTIVE
 
 
 def test_grant_signed_by_a_session_key_is_refused(desk: Desk, bot: LocalAccount, bot2: LocalAccount) -> None:
@@ -258,7 +286,8 @@ def test_scope_round_trips_through_storage_with_every_field_at_its_edges(desk: D
 def test_scope_with_empty_lists_round_trips(desk: Desk, bot: LocalAccount) -> None:
     from aa_auth.protocol.scope import Scope
 
-    empty = Scope(valid_after=1, valid_until=2, venues=(), markets=(), max_notional_per_window=0,
+    # validUntil in the future: Python refuses a grant that is expired on arrival.
+    empty = Scope(valid_after=1, valid_until=desk.now() + 3_600, venues=(), markets=(), max_notional_per_window=0,
                   max_orders_per_window=0, window_seconds=0, max_gas_fee=0, calls=())
     desk.account.grant(desk.owner, bot.address, empty)
     assert desk.account.session(bot.address).scope == empty

@@ -194,8 +194,11 @@ class Model:
     def nonce_word(self, signer: str, word: int) -> int:
         return self.nonce_words.get((signer, word), 0)
 
-    def grant_refusal(self, key: str) -> str | None:
-        """Why the grant rules of SPEC section 4 refuse `key` as a new key, or None."""
+    def grant_refusal(self, key: str, scope: Scope | None = None) -> str | None:
+        """Why the grant rules of SPEC section 4 refuse `key` as a new key, or why Python refuses a
+        new `scope` that is expired on arrival (README "Decisions"), or None."""
+        if scope is not None and scope.valid_until <= self.now:
+            return "validUntil is not after the latest block's time"
         if key == ZERO_ADDRESS:
             return "the zero address"
         if key == self.owner:
@@ -674,7 +677,7 @@ class DifferentialMachine(RuleBasedStateMachine):
         scope = draft.build(at, self.model.venue)
         if via == "grantSession":
             self._transact(lambda: self.account.grant(self.world.owner, key, scope),
-                           lambda: self.model.grant(key, scope), refusal=self.model.grant_refusal(key))
+                           lambda: self.model.grant(key, scope), refusal=self.model.grant_refusal(key, scope))
         else:
             nonce = self.model.grant_nonce
             if via == "signed, grant nonce + 1" or (via == "signed, grant nonce - 1" and nonce == 0):
@@ -683,16 +686,16 @@ class DifferentialMachine(RuleBasedStateMachine):
                 nonce -= 1
             deadline = at + {"signed, deadline passed": -1, "signed, deadline = block time": 0}.get(via, 100)
             signer = self.world.keys["bot0"] if via == "signed by a session key" else self.world.owner
-            signature = self.account.sign_grant(signer.key, key, scope, deadline, nonce=nonce)
             reverts = set()
             if at > deadline:
                 reverts.add("GrantExpired")
             if signer is not self.world.owner or nonce != self.model.grant_nonce:
                 reverts.add("InvalidSignature")
-            self._transact(
-                lambda: self.account.grant_with_sig(self.world.relayer, key, scope, deadline, signature),
+            self._transact(  # signing is inside: sign_grant refuses an expired scope as grant_with_sig does
+                lambda: self.account.grant_with_sig(self.world.relayer, key, scope, deadline,
+                                                    self.account.sign_grant(signer.key, key, scope, deadline, nonce=nonce)),
                 lambda: self.model.signed_grant(key, scope),
-                refusal=self.model.grant_refusal(key),
+                refusal=self.model.grant_refusal(key, scope),
                 reverts=frozenset(reverts),
             )
             assert self.account.grant_nonce() == self.model.grant_nonce

@@ -29,7 +29,7 @@ _SEVERITY = {"info": 0, "warning": 1, "critical": 2}
 def inspect_command(rpc_url: str | None, chain_id: int | None, records_dir: Path, account_address: str,
                     factory: str | None, from_block: int | None, block: int | None, page_blocks: int,
                     fail_on: str | None, as_json: bool) -> None:
-    """Audit ACCOUNT: owner, guardian, code, every session key and its history, with flags."""
+    """Audit ACCOUNT: owner, guardian, code, every session key, its worst case and its history, positions, flags."""
     chain = connect(rpc_url, chain_id)
     records = load_records(records_dir, chain.chain_id)["contracts"]
     recorded_factory = records.get("AccountFactory", {})
@@ -38,8 +38,8 @@ def inspect_command(rpc_url: str | None, chain_id: int | None, records_dir: Path
     if from_block is None:  # the factory cannot have created the account before it existed
         recorded = factory is not None and factory == recorded_factory.get("address")
         from_block = int(recorded_factory.get("blockNumber") or 0) if recorded else 0
-    report = inspect_account(chain, account_address, factory=factory, from_block=from_block, block=block,
-                             page_blocks=page_blocks, progress=progress())
+    report = inspect_account(chain, account_address, factory=factory, venue=records.get("ReferenceVenue", {}).get("address"),
+                             from_block=from_block, block=block, page_blocks=page_blocks, progress=progress())
     emit(as_json, views.report_json(report), views.report_text(report))
     if fail_on and any(_SEVERITY[f.severity] >= _SEVERITY[fail_on] for f in report.flags):
         click.get_current_context().exit(EXIT_REJECTED)

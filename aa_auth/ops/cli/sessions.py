@@ -15,7 +15,7 @@ from aa_auth.ops.cli.params import ADDRESS, CALL, DURATION, MARKET, UINT
 from aa_auth.protocol.scope import scope as build_scope
 from aa_auth.protocol.typed_data import hash_scope
 from aa_auth.protocol.values import UINT32_MAX
-from aa_auth.protocol.verify import SessionStatus
+from aa_auth.protocol.verify import key_status
 
 
 @click.group()
@@ -114,13 +114,13 @@ def session_list(rpc_url: str | None, chain_id: int | None, account_address: str
     keys, rows = [], []
     for key, s in sessions:
         window, orders, notional = current_usage(s, now)
-        expired = s.status is SessionStatus.ACTIVE and s.scope is not None and now > s.scope.valid_until
-        keys.append({"key": key, "status": s.status.name.lower(), "expired": expired,
+        status = key_status(s, now)
+        keys.append({"key": key, "status": status.value,
                      "scope": None if s.scope is None else views.scope_json(s.scope), "currentWindow": window,
                      "windowOrders": orders, "windowNotional": str(notional), "gasFeeSpent": str(s.gas_fee_spent)})
         if s.scope is None:
             continue
-        rows.append((key, "expired" if expired else s.status.name.lower(), render.when(s.scope.valid_until),
+        rows.append((key, status.value, render.when(s.scope.valid_until),
                      ", ".join(render.market(m.market) for m in s.scope.markets),
                      f"{orders}/{render.amount(s.scope.max_orders_per_window, UINT32_MAX)}",
                      f"{notional:,}/{render.amount(s.scope.max_notional_per_window)}"))
