@@ -42,6 +42,11 @@ class InvalidInput(AAAuthError, ValueError):
     """An argument is malformed or out of range; nothing was sent."""
 
 
+class DomainMismatch(InvalidInput):
+    """A signed order's digest is not its order's digest under this chain's id and its account:
+    it was signed for another chain or account (the chain would say UnknownSigner); nothing was sent."""
+
+
 class ContractRevert(AAAuthError, RuntimeError):
     """A contract call reverted with a custom error; `error_name` and `error_args` name it."""
 
@@ -66,6 +71,10 @@ class OrderRejectedError(ContractRevert):
 
 class TransactionError(AAAuthError, RuntimeError):
     """A transaction could not be sent or was mined but failed without a decodable reason."""
+
+
+class InsufficientFunds(TransactionError):
+    """The sender's balance cannot pay a transaction's gas and value; nothing was sent."""
 
 
 class ChainError(AAAuthError, ConnectionError):

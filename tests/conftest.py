@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -21,9 +22,16 @@ def named_key(name: str) -> LocalAccount:
     return Account.from_key(keccak(text=f"aa-auth test key: {name}"))
 
 
+# The tests decide at exact times ("the next block is the latest + 1 s"). A block is never stamped
+# earlier than its parent + 1 s, so on a chain a day ahead of the wall clock it is always exactly that.
+TEST_CLOCK_LEAD = 86_400
+
+
 @pytest.fixture(scope="session")
 def chain() -> Chain:
-    return Chain.create_embedded()
+    created = Chain.create_embedded()  # at the wall clock, like a node
+    created.travel_to(int(time.time()) + TEST_CLOCK_LEAD)
+    return created
 
 
 def funded_key(chain: Chain, name: str) -> LocalAccount:

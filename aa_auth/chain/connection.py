@@ -7,24 +7,25 @@ embedded chain, anvil and a public testnet. Reverts surface as named errors (aa_
 from __future__ import annotations
 
 import os
-import time
+import re
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any, cast
 
 from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
+from eth_utils.exceptions import ValidationError
 from web3 import Web3
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 from web3.types import TxParams, TxReceipt, Wei
 
 from aa_auth.chain.artifacts import artifact, decode_revert, revert_data
-from aa_auth.errors import ChainError, InvalidInput, TransactionError
-from aa_auth.protocol.values import check_address
+from aa_auth.errors import ChainError, InsufficientFunds, InvalidInput, TransactionError
+from aa_auth.protocol.values import check_address, check_uint
 
-# The embedded chain starts this far ahead of the wall clock, so a new block's timestamp is always
-# exactly its parent's + 1 (py-evm takes max(parent + 1, wall clock)) and time-based tests are exact.
-EMBEDDED_CLOCK_LEAD = 86_400
+# How nodes say a sender cannot pay gas * fee + value: geth and anvil, then eth-tester (py-evm).
+_UNFUNDED = re.compile(r"insufficient funds|cannot afford txn gas (\d+) with account balance (\d+)", re.IGNORECASE)
 
 
 @dataclass
@@ -35,18 +36,29 @@ class Chain:
 
     @classmethod
     def create_embedded(cls) -> Chain:
-        """A fresh in-process chain (eth-tester with py-evm) with prefunded accounts."""
-        from eth_tester import EthereumTester, PyEVMBackend
+        """A fresh in-process chain (eth-tester with py-evm) with prefunded accounts.
+
+        Its blocks carry the wall clock's time, as a node's do (aa_auth.chain.embedded), so
+        deadlines and expiries taken from `time.time()` mean the same here as on a real network.
+        """
+        from eth_tester import EthereumTester
         from web3 import EthereumTesterProvider
 
-        tester = EthereumTester(PyEVMBackend())
-        chain = cls(Web3(EthereumTesterProvider(tester)), embedded=True, tester=tester)
-        chain.travel_to(int(time.time()) + EMBEDDED_CLOCK_LEAD)
-        return chain
+        from aa_auth.chain.embedded import WallClockBackend
+
+        tester = EthereumTester(WallClockBackend())
+        return cls(Web3(EthereumTesterProvider(tester)), embedded=True, tester=tester)
 
     @classmethod
     def connect(cls, url: str, timeout: float = 30.0) -> Chain:
-        """A JSON-RPC node at `url` (http(s):// or ws(s)://)."""
+        """A JSON-RPC node at `url` over HTTP(S).
+
+        Not WebSocket: web3 8 has no synchronous WebSocket provider (it removed the legacy one), and
+        every call here is synchronous. Nodes serve the same JSON-RPC over HTTP.
+        """
+        if url.startswith(("ws://", "wss://")):
+            raise InvalidInput(f"RPC URL {url!r} is a WebSocket URL; aa-auth talks to nodes over HTTP(S): "
+                               "give the node's http:// or https:// endpoint (geth and anvil serve both)")
         if not url.startswith(("http://", "https://")):
             raise InvalidInput(f"RPC URL must start with http:// or https://, got {url!r}")
         w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": timeout}))
@@ -92,31 +104,50 @@ class Chain:
     # ------------------------------------------------------------ time (local chains only)
 
     def travel_to(self, timestamp: int) -> None:
-        """Mine a block at `timestamp`, so that the latest block (and eth_call) sees it."""
+        """Mine a block at `timestamp`, so that the latest block (and eth_call) sees it.
+
+        On the embedded chain the next transaction then lands at exactly `timestamp` + 1.
+        """
         if self.embedded:
-            # eth-tester's time_travel(t) mines a block at t - 1 and leaves the pending block at t.
-            self.tester.time_travel(timestamp + 1)
+            self._time_travel(timestamp, pending=check_uint("timestamp", timestamp) + 1)  # eth-tester mines a block at pending - 1
         else:
-            self.w3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])  # type: ignore[arg-type]
-            self.w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+            self._rpc("evm_setNextBlockTimestamp", timestamp)
+            self._rpc("evm_mine")
 
     def pin_next_block(self, timestamp: int) -> None:
         """Make the next mined block (the next transaction's) carry `timestamp`."""
         if self.embedded:
-            self.tester.time_travel(timestamp)  # see travel_to
+            self._time_travel(timestamp, pending=check_uint("timestamp", timestamp))  # see travel_to
         else:
-            self.w3.provider.make_request("evm_setNextBlockTimestamp", [timestamp])  # type: ignore[arg-type]
+            self._rpc("evm_setNextBlockTimestamp", timestamp)
+
+    def _time_travel(self, asked: int, *, pending: int) -> None:
+        from eth_tester.exceptions import ValidationError as TimeRefused
+
+        try:
+            self.tester.time_travel(pending)
+        except TimeRefused:  # eth-tester refuses a time before the pending block's
+            raise InvalidInput(f"cannot move the chain's time to {asked}: block times only move forward, "
+                               f"and the latest block is at {self.timestamp()}") from None
+        self.tester.backend.keep_next_block_time()  # also when eth-tester had nothing to do
+
+    def _rpc(self, method: str, *params: Any) -> Any:
+        """A node's test method (anvil, hardhat); its error response raises instead of passing silently."""
+        response = self.w3.provider.make_request(method, list(params))  # type: ignore[arg-type]
+        if "error" in response:
+            raise InvalidInput(f"the node refused {method}{list(params)}: {response['error'].get('message', response['error'])}")
+        return response.get("result")
 
     def snapshot(self) -> Any:
         if self.embedded:
             return self.tester.take_snapshot()
-        return self.w3.provider.make_request("evm_snapshot", [])["result"]  # type: ignore[arg-type]
+        return self._rpc("evm_snapshot")
 
     def revert(self, snapshot: Any) -> None:
         if self.embedded:
             self.tester.revert_to_snapshot(snapshot)
         else:
-            self.w3.provider.make_request("evm_revert", [snapshot])  # type: ignore[arg-type]
+            self._rpc("evm_revert", snapshot)
 
     def fund(self, address: str, wei: int) -> None:
         """Send `wei` from the node's first unlocked account (local chains: eth-tester, anvil)."""
@@ -128,12 +159,7 @@ class Chain:
 
     def send(self, function: ContractFunction, sender: LocalAccount, *, value: int = 0) -> TxReceipt:
         """Sign `function` with `sender`'s key and send it; a revert raises its named error."""
-        params: TxParams = {"from": sender.address, "value": Wei(value), "chainId": self.chain_id}
-        try:
-            tx = function.build_transaction(params)
-        except Exception as exc:
-            raise self.named_error(exc) from None
-        return self._sign_and_send(dict(tx), sender)
+        return self._transact(function.build_transaction, sender, value)
 
     def deploy(self, name: str, sender: LocalAccount, *args: Any) -> tuple[ChecksumAddress, TxReceipt]:
         """Deploy the shipped artifact `name` with constructor `args`; returns (address, receipt)."""
@@ -144,36 +170,39 @@ class Chain:
     ) -> tuple[ChecksumAddress, TxReceipt]:
         """Deploy any compiled artifact (abi + bytecode) with constructor `args` (and `value` wei)."""
         factory = self.w3.eth.contract(abi=compiled["abi"], bytecode=compiled["bytecode"])
-        params: TxParams = {"from": sender.address, "chainId": self.chain_id, "value": Wei(value)}
-        try:
-            tx = factory.constructor(*args).build_transaction(params)
-        except Exception as exc:
-            raise self.named_error(exc) from None
-        receipt = self._sign_and_send(tx, sender)
+        receipt = self._transact(factory.constructor(*args).build_transaction, sender, value)
         address = receipt["contractAddress"]
         if address is None:
             name = compiled.get("contractName", "contract")
             raise TransactionError(f"deploying {name} mined no contract (tx {receipt['transactionHash'].hex()})")
         return address, receipt
 
-    def _sign_and_send(self, tx: dict[str, Any], sender: LocalAccount) -> TxReceipt:
-        tx["nonce"] = self.w3.eth.get_transaction_count(sender.address, "pending")
-        signed = sender.sign_transaction(tx)
+    def _transact(self, build: Callable[[TxParams], TxParams], sender: LocalAccount, value: int) -> TxReceipt:
+        """Build (the node estimates gas), sign with `sender`'s key, send and wait: the one way the
+        library sends a transaction, so every refusal (revert, unfunded sender) gets its name here."""
         try:
-            tx_hash = self.w3.eth.send_raw_transaction(signed.raw_transaction)
+            tx: dict[str, Any] = dict(build({"from": sender.address, "value": Wei(value), "chainId": self.chain_id}))
+            tx["nonce"] = self.w3.eth.get_transaction_count(sender.address, "pending")
+            tx_hash = self.w3.eth.send_raw_transaction(sender.sign_transaction(tx).raw_transaction)
         except Exception as exc:
-            raise self.named_error(exc) from None
+            raise self.named_error(exc, sender.address) from None
         receipt = self.w3.eth.wait_for_transaction_receipt(tx_hash)
         if receipt["status"] != 1:
             raise TransactionError(f"transaction {tx_hash.hex()} reverted (gas used {receipt['gasUsed']})")
         return receipt
 
     @staticmethod
-    def named_error(exc: BaseException) -> Exception:
-        """The named error (aa_auth.errors) behind a web3 or eth-tester exception."""
+    def named_error(exc: BaseException, sender: str | None = None) -> Exception:
+        """The named error (aa_auth.errors) behind a web3 or eth-tester exception; `sender` names
+        the account in the message when it cannot pay."""
         data = revert_data(exc)
         if data:
             return decode_revert(data)
-        if isinstance(exc, ValueError | ConnectionError | TimeoutError) or "revert" in str(exc).lower():
+        unfunded = _UNFUNDED.search(str(exc))
+        if unfunded:
+            amounts = f" (gas costs up to {int(unfunded[1]):,} wei, its balance is {int(unfunded[2]):,})" if unfunded[1] else ""
+            return InsufficientFunds(f"{sender or 'the sender'} cannot pay for this transaction{amounts}: "
+                                     "send it ETH on this chain, or send from a funded key")
+        if isinstance(exc, ValueError | ConnectionError | TimeoutError | ValidationError) or "revert" in str(exc).lower():
             return TransactionError(f"{exc.__class__.__name__}: {exc}")
         return exc if isinstance(exc, Exception) else TransactionError(str(exc))

@@ -9,8 +9,9 @@ from eth_account.signers.local import LocalAccount
 from web3.logs import DISCARD
 
 from aa_auth.chain.connection import Chain
-from aa_auth.errors import InvalidInput, Reason
+from aa_auth.errors import DomainMismatch, InvalidInput, Reason
 from aa_auth.protocol.orders import SignedOrder
+from aa_auth.protocol.typed_data import order_digest
 from aa_auth.protocol.values import check_address, check_uint
 
 
@@ -48,12 +49,17 @@ class Venue:
         return int(self.chain.call(fn))
 
     def settle(self, sender: LocalAccount, orders: Sequence[SignedOrder]) -> Settlement:
-        """Settle `orders` in one transaction; a refused order is reported, never raised."""
+        """Settle `orders` in one transaction; a refused order is reported, never raised.
+
+        Refused before sending (the whole batch, nothing sent): a signature that is not 65 bytes, and
+        an order signed for another chain or account (DomainMismatch), which the chain would only
+        report as UnknownSigner.
+        """
         if not orders:
             raise InvalidInput("settle needs at least one signed order")
+        chain_id = self.chain.chain_id
         for signed in orders:
-            if len(signed.signature) != 65:
-                raise InvalidInput(f"order {signed.order.nonce}: signature must be 65 bytes, got {len(signed.signature)}")
+            _check_signed(signed, chain_id)
         receipt = self.chain.send(self.contract.functions.settle([o.as_abi() for o in orders]), sender)
         # Both events are emitted in batch order, one per order, so log order is batch order.
         events = self.contract.events
@@ -69,3 +75,16 @@ class Venue:
             for log in logs
         )
         return Settlement(outcomes, int(receipt["gasUsed"]), int(receipt["blockNumber"]), bytes(receipt["transactionHash"]))
+
+
+def _check_signed(signed: SignedOrder, chain_id: int) -> None:
+    nonce = signed.order.nonce
+    if len(signed.signature) != 65:
+        raise InvalidInput(f"order {nonce}: signature must be 65 bytes, got {len(signed.signature)}")
+    expected = order_digest(chain_id, signed.account, signed.order)
+    if signed.digest != expected:
+        raise DomainMismatch(
+            f"order {nonce}: signed for another chain or account (or changed after signing): its digest "
+            f"0x{signed.digest.hex()} is not 0x{expected.hex()}, the order's digest for account {signed.account} "
+            f"on chain {chain_id}; sign it with OrderSigner(key, {chain_id}, {signed.account})"
+        )

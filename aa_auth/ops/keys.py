@@ -9,6 +9,7 @@ accepted; the environment may name the keystore and password *files* (see docs/o
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from aa_auth.protocol.values import check_address
 __all__ = ["KeystoreError", "keystore_address", "load_keystore", "read_password_file"]
 
 PasswordPrompt = Callable[[str], str]
+FilePath = str | os.PathLike[str]
 
 
 class KeystoreError(AAAuthError, ValueError):
@@ -43,9 +45,9 @@ def _read_keystore(path: Path) -> dict[str, object]:
     return data
 
 
-def keystore_address(path: Path) -> str | None:
+def keystore_address(path: FilePath) -> str | None:
     """The address a keystore declares in clear (most do), without decrypting it; None if absent."""
-    address = _read_keystore(path).get("address")
+    address = _read_keystore(Path(path)).get("address")
     if not isinstance(address, str):
         return None
     try:
@@ -54,8 +56,9 @@ def keystore_address(path: Path) -> str | None:
         return None
 
 
-def read_password_file(path: Path) -> str:
+def read_password_file(path: FilePath) -> str:
     """The password in `path`: its first line, without the line ending (as geth and clef read it)."""
+    path = Path(path)
     try:
         text = path.read_text()
     except OSError as exc:
@@ -64,19 +67,21 @@ def read_password_file(path: Path) -> str:
     return lines[0] if lines else ""
 
 
-def load_keystore(path: Path, password_file: Path | None, prompt: PasswordPrompt | None) -> LocalAccount:
+def load_keystore(path: FilePath, password_file: FilePath | None = None, prompt: PasswordPrompt | None = None) -> LocalAccount:
     """Decrypt the keystore at `path` with the password from `password_file`, else from `prompt`.
 
-    Raises KeystoreError with one line naming the file when the password is wrong; the error never
-    carries the password or key material.
+    With neither it raises KeystoreError rather than wait for input. A wrong password raises
+    KeystoreError with one line naming the file; no error carries the password or key material.
     """
+    path = Path(path)
     data = _read_keystore(path)
     if password_file is not None:
         password = read_password_file(password_file)
     elif prompt is not None:
         password = prompt(f"Password for {path.name}")
     else:
-        raise KeystoreError(f"no password for {path}: pass --password-file or run interactively")
+        raise KeystoreError(f"no password for keystore {path}: pass password_file, a file whose first line is the "
+                            "password (on the command line: --password-file FILE or $AA_AUTH_PASSWORD_FILE)")
     try:
         secret = Account.decrypt(data, password)
     except ValueError as exc:

@@ -14,6 +14,7 @@ from aa_auth.protocol.values import (
     ANY_MARKET,
     UINT32_MAX,
     UINT256_MAX,
+    absolute_or_relative,
     check_address,
     check_bytes,
     check_uint,
@@ -166,9 +167,10 @@ def market_limit(
 
 def scope(
     *,
-    valid_until: int,
     venues: Sequence[str],
     markets: Sequence[MarketLimit],
+    valid_until: int | None = None,
+    valid_for: int | None = None,
     valid_after: int = 0,
     max_notional_per_window: int = UINT256_MAX,
     max_orders_per_window: int = UINT32_MAX,
@@ -180,15 +182,18 @@ def scope(
 
     Expiry, venues and markets must be given: they are what a grant is about, and an empty venue
     or market list would allow nothing, so it is refused here rather than granted uselessly.
+    The expiry is `valid_until` (unix seconds) or `valid_for` (seconds from the wall clock, not
+    from `valid_after`), exactly one of them.
     Caps left out are the type's maximum; gas budget and calls default to none (default deny).
     """
+    expiry = absolute_or_relative("a scope", ("valid_until", valid_until), ("valid_for", valid_for))
     if not venues:
         raise InvalidInput("venues is empty: a session with no venue can never trade; list at least one venue")
     if not markets:
         raise InvalidInput("markets is empty: list at least one MarketLimit (or ANY_MARKET)")
     return Scope(
         valid_after=valid_after,
-        valid_until=valid_until,
+        valid_until=expiry,
         venues=tuple(venues),
         markets=tuple(markets),
         max_notional_per_window=max_notional_per_window,

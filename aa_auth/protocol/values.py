@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from eth_typing import ChecksumAddress
 from eth_utils.address import is_address, to_checksum_address
 
@@ -23,6 +25,23 @@ def check_uint(name: str, value: object, bits: int = 256) -> int:
     if value >> bits:
         raise InvalidInput(f"{name} does not fit in uint{bits} (max {2**bits - 1}), got {value}")
     return value
+
+
+def absolute_or_relative(what: str, absolute: tuple[str, int | None], relative: tuple[str, int | None]) -> int:
+    """A unix time given either as is or as seconds (an int > 0) after the wall clock; exactly one.
+
+    `absolute` and `relative` are (argument name, value), e.g. ("deadline", None), ("ttl", 600).
+    """
+    (absolute_name, at), (relative_name, seconds) = absolute, relative
+    if (at is None) == (seconds is None):
+        raise InvalidInput(f"give {what} exactly one of {absolute_name} (unix seconds) and {relative_name} "
+                           f"(seconds from now), got {absolute_name}={at!r}, {relative_name}={seconds!r}")
+    if at is not None:
+        return at
+    count = check_uint(relative_name, seconds)
+    if count == 0:
+        raise InvalidInput(f"{relative_name} must be at least 1 second: 0 is over before any block could use it")
+    return int(time.time()) + count
 
 
 def check_address(name: str, value: object) -> ChecksumAddress:

@@ -7,9 +7,11 @@ from collections.abc import Callable
 import pytest
 from eth_account.signers.local import LocalAccount
 
-from aa_auth.errors import InvalidInput
-from aa_auth.protocol.orders import Order
+from aa_auth.errors import DomainMismatch, InsufficientFunds, InvalidInput, Reason
+from aa_auth.protocol.orders import Order, SignedOrder
 from aa_auth.protocol.scope import market_limit, scope
+from aa_auth.protocol.signer import OrderSigner
+from tests.conftest import named_key
 from tests.integration.conftest import Desk, E
 
 VENUE = "0x" + "ab" * 20
@@ -82,8 +84,42 @@ def test_revoking_an_unknown_key_is_refused_before_sending(desk: Desk, bot: Loca
 
 
 def test_settling_an_order_with_a_short_signature_is_refused_before_sending(desk: Desk, bot: LocalAccount) -> None:
-    from aa_auth.protocol.orders import SignedOrder
-
     signed = desk.sign(bot)
     short = SignedOrder(signed.account, signed.order, signed.signature[:64], signed.digest, signed.signer)
     _sent_nothing(desk, lambda: desk.venue.settle(desk.relayer, [short]), "65 bytes")
+
+
+def test_an_unfunded_sender_is_told_to_fund_it_and_nothing_is_sent(desk: Desk, bot: LocalAccount) -> None:
+    desk.grant(bot)
+    poor = named_key("unfunded relayer")
+    block = desk.chain.w3.eth.block_number
+    with pytest.raises(InsufficientFunds, match=f"{poor.address} cannot pay for this transaction .*its balance is 0\\): send it ETH"):
+        desk.venue.settle(poor, [desk.sign(bot)])
+    with pytest.raises(InsufficientFunds, match=f"{poor.address} cannot pay"):
+        desk.chain.deploy("ReferenceVenue", poor)
+    assert desk.chain.w3.eth.block_number == block and desk.chain.w3.eth.get_transaction_count(poor.address) == 0
+
+
+@pytest.mark.parametrize("domain", ["chain", "account"])
+def test_an_order_signed_for_another_chain_or_account_is_named_before_sending(desk: Desk, bot: LocalAccount, domain: str) -> None:
+    desk.grant(bot)
+    chain_id, account = desk.chain.chain_id, desk.account.address
+    if domain == "chain":
+        chain_id = 1
+    else:
+        account = desk.stack.factory  # any other address: the domain binds the account's
+    elsewhere = OrderSigner(bot.key, chain_id, account).sign(desk.order(bot))
+    # What a caller holding the order for this account builds; the chain would say UnknownSigner.
+    misdirected = SignedOrder(desk.account.address, elsewhere.order, elsewhere.signature, elsewhere.digest, elsewhere.signer)
+    assert desk.reason(misdirected) is Reason.UNKNOWN_SIGNER
+    match = f"order {elsewhere.order.nonce}: signed for another chain or account .* on chain {desk.chain.chain_id}"
+    with pytest.raises(DomainMismatch, match=match):
+        desk.venue.settle(desk.relayer, [desk.sign(bot), misdirected])
+    _sent_nothing(desk, lambda: desk.venue.settle(desk.relayer, [misdirected]), "signed for another chain or account")
+
+
+def test_a_hex_signature_settles_like_bytes(desk: Desk, bot: LocalAccount) -> None:
+    desk.grant(bot)
+    signed = desk.sign(bot)
+    as_hex = SignedOrder(signed.account, signed.order, "0x" + signed.signature.hex(), signed.digest, signed.signer)  # type: ignore[arg-type]
+    assert desk.settle(as_hex).outcomes[0].settled

@@ -8,6 +8,7 @@ import runpy
 import socket
 import subprocess
 import sys
+import time
 import types
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -170,6 +171,40 @@ def test_offline_signing_needs_only_a_chain_id_and_is_deterministic(op: Operator
         10, account, Order(stack.venue, 1, False, 1, 1, 0, 1_900_000_000)).hex()
 
 
+def _sign_order_args(stack: Stack, account: str, *extra: str, size: str = "1") -> tuple[str, ...]:
+    return ("sign-order", account, "--venue", stack.venue, "--market", "1", "--buy", "--size", size, "--price", "1",
+            "--nonce", "0", *extra, "--json")
+
+
+@pytest.mark.parametrize("online", [True, False])
+def test_sign_order_refuses_a_deadline_that_is_not_in_the_future_unless_allowed(
+    op: Operator, stack: Stack, account: str, online: bool
+) -> None:
+    offline = () if online else ("--chain-id", "31337")
+    now = op.chain.timestamp() if online else int(time.time())
+    clock = "the node's latest block" if online else "the clock says"
+    for deadline in ("1000", str(now - 5)):
+        refused = op.run(*_sign_order_args(stack, account, "--deadline", deadline, *offline), key="bot", rpc=online)
+        error = _one_line_error(refused)
+        assert f"--deadline {deadline} is not in the future ({clock}" in error and "pass --allow-expired" in error
+    allowed = op.run(*_sign_order_args(stack, account, "--deadline", "1000", "--allow-expired", *offline), key="bot", rpc=online)
+    assert allowed.exit_code == 0, allowed.stderr
+    assert json.loads(allowed.stdout)["order"]["deadline"] == "1000"
+
+
+def test_sign_order_refuses_ttl_zero(op: Operator, stack: Stack, account: str) -> None:
+    result = op.run(*_sign_order_args(stack, account, "--ttl", "0"), key="bot")
+    assert result.exit_code == 2 and "Invalid value for '--ttl': must be at least 1s" in result.stderr
+
+
+def test_sign_order_refuses_size_zero_unless_allowed(op: Operator, stack: Stack, account: str) -> None:
+    error = _one_line_error(op.run(*_sign_order_args(stack, account, "--ttl", "1m", size="0"), key="bot"))
+    assert "--size 0: the order would fill nothing yet spend its nonce" in error and "--allow-zero-size" in error
+    allowed = op.run(*_sign_order_args(stack, account, "--ttl", "1m", "--allow-zero-size", size="0"), key="bot")
+    assert allowed.exit_code == 0, allowed.stderr
+    assert json.loads(allowed.stdout)["order"]["size"] == "0"
+
+
 def test_rotate_revoke_self_revoke_freeze_and_unfreeze(op: Operator, stack: Stack, account: str) -> None:
     bot2, bot3, guardian = op.keys["bot2"].address, op.keys["bot3"].address, op.keys["guardian"].address
     common = ("--valid-for", "1d", "--venue", stack.venue, "--market", "1")
@@ -201,6 +236,15 @@ def test_password_prompt_when_no_password_file_is_given(op: Operator, account: s
 
 
 # ------------------------------------------------------------------ inspect
+
+
+def test_password_prompt_without_a_terminal_says_to_pass_a_password_file(op: Operator, account: str) -> None:
+    keystore = op.keystores["owner"][0]
+    result = CliRunner(env={"WEB3_PROVIDER_URI": op.url, "AA_AUTH_PASSWORD_FILE": None}).invoke(
+        cli, ["--quiet", "freeze", account, "--keystore", str(keystore)], input="", catch_exceptions=False)
+    error = _one_line_error(result)
+    assert "no terminal to type it at" in error and "pass --password-file FILE" in error
+    assert "Aborted" not in result.stderr and op.chain.contract("SessionAccount", account).functions.frozen().call() is False
 
 
 def test_inspect_prints_the_audit_and_fails_on_flags_when_asked(op: Operator, account: str) -> None:

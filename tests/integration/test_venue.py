@@ -57,9 +57,14 @@ def test_consume_order_from_anyone_but_the_venue_reverts(desk: Desk, bot: LocalA
     assert desk.account.nonce_bitmap(bot.address, 0) == 0
 
 
+def _retargeted(desk: Desk, signed: SignedOrder, account: str) -> SignedOrder:
+    """`signed`'s order and signature sent for `account`, with the digest that claims (else Venue.settle refuses it)."""
+    digest = order_digest(desk.chain.chain_id, account, signed.order)
+    return SignedOrder(account, signed.order, signed.signature, digest, signed.signer)
+
+
 def test_account_without_code_is_255(desk: Desk, bot: LocalAccount) -> None:
-    signed = desk.sign(bot)
-    eoa = SignedOrder(bot.address, signed.order, signed.signature, signed.digest, signed.signer)
+    eoa = _retargeted(desk, desk.sign(bot), bot.address)
     assert desk.settle(eoa).outcomes[0].reason is Reason.VENUE_CALL_FAILED
 
 
@@ -90,8 +95,7 @@ HOSTILE_MODES = ["RevertWithOtherError", "RevertWithReasonZero", "ReturnNothing"
 
 def _hostile(desk: Desk, bot: LocalAccount, test_artifacts: dict[str, Any], mode: str) -> SignedOrder:
     hostile, _ = desk.chain.deploy_artifact(test_artifacts["HostileAccount"], desk.relayer, HOSTILE_MODES.index(mode))
-    signed = desk.sign(bot)
-    return SignedOrder(hostile, signed.order, signed.signature, signed.digest, signed.signer)
+    return _retargeted(desk, desk.sign(bot), hostile)
 
 
 @pytest.mark.parametrize("mode", HOSTILE_MODES)

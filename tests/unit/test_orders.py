@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import pytest
@@ -147,3 +148,72 @@ def test_bad_order_fields_raise_invalid_input(fields: dict[str, Any], fragment: 
     } | fields
     with pytest.raises(InvalidInput, match=fragment):
         Order(**values)
+
+
+# ---------------------------------------------------------------- relative deadlines (ttl=)
+
+def test_ttl_is_seconds_from_the_wall_clock(frozen_clock: int) -> None:
+    order = Order(VENUE, 7, True, 1, 2, 3, ttl=600)
+    assert order.deadline == frozen_clock + 600 and isinstance(order.deadline, int)
+
+
+def test_an_order_built_with_ttl_is_the_same_record_as_one_with_its_deadline(frozen_clock: int) -> None:
+    by_ttl = Order(VENUE, 7, True, 1, 2, 3, ttl=60)
+    by_deadline = Order(VENUE, 7, True, 1, 2, 3, frozen_clock + 60)
+    assert by_ttl == by_deadline and hash(by_ttl) == hash(by_deadline) and repr(by_ttl) == repr(by_deadline)
+    assert "ttl" not in {f.name for f in dataclasses.fields(Order)}
+    assert Order.from_abi(by_ttl.as_abi()) == by_ttl and by_ttl.to_message()["deadline"] == frozen_clock + 60
+    assert dataclasses.replace(by_ttl, size=5).deadline == frozen_clock + 60
+
+
+def test_deadline_by_keyword_still_works() -> None:
+    assert Order(VENUE, 7, True, 1, 2, 3, deadline=99) == Order(VENUE, 7, True, 1, 2, 3, 99)
+
+
+@pytest.mark.parametrize(
+    "when, fragment",
+    [
+        ({}, "exactly one of deadline \\(unix seconds\\) and ttl"),
+        ({"deadline": 99, "ttl": 60}, "exactly one of deadline"),
+        ({"ttl": 0}, "ttl must be at least 1 second"),
+        ({"ttl": -1}, "ttl must not be negative"),
+        ({"ttl": 1.5}, "ttl must be an integer"),
+        ({"ttl": True}, "ttl must be an integer"),
+        ({"ttl": 2**256 - 1}, "order deadline does not fit in uint256"),
+    ],
+)
+def test_bad_deadline_or_ttl_raises_invalid_input(frozen_clock: int, when: dict[str, Any], fragment: str) -> None:
+    with pytest.raises(InvalidInput, match=fragment):
+        Order(VENUE, 7, True, 1, 2, 3, **when)
+
+
+def test_ttl_is_keyword_only() -> None:
+    with pytest.raises(TypeError):
+        Order(VENUE, 7, True, 1, 2, 3, None, 60)  # type: ignore[misc]
+
+
+# ---------------------------------------------------------------- SignedOrder checks its parts
+
+def test_signed_order_takes_a_hex_signature_and_digest_as_bytes() -> None:
+    signed = OrderSigner(KEY, CHAIN_ID, ACCOUNT).sign(ORDER)
+    from_hex = SignedOrder(ACCOUNT.lower(), ORDER, "0x" + signed.signature.hex(), "0x" + signed.digest.hex(), signed.signer)
+    assert from_hex == signed
+    assert isinstance(from_hex.signature, bytes) and len(from_hex.signature) == 65
+
+
+@pytest.mark.parametrize(
+    "change, fragment",
+    [
+        ({"signature": 12345}, "signed order signature must be bytes or 0x-hex, got int"),
+        ({"signature": "0xnothex"}, "signed order signature must be hex"),
+        ({"digest": bytes(31)}, "signed order digest must be exactly 32 bytes, got 31"),
+        ({"account": "0x1234"}, "signed order account must be a 0x-prefixed 20-byte hex address"),
+        ({"order": ORDER.as_abi()}, "order must be an Order record, got tuple"),
+    ],
+)
+def test_signed_order_refuses_malformed_parts_at_construction(change: dict[str, Any], fragment: str) -> None:
+    signed = OrderSigner(KEY, CHAIN_ID, ACCOUNT).sign(ORDER)
+    parts = {"account": signed.account, "order": signed.order, "signature": signed.signature,
+             "digest": signed.digest, "signer": signed.signer} | change
+    with pytest.raises(InvalidInput, match=fragment):
+        SignedOrder(**parts)

@@ -220,3 +220,32 @@ def test_to_message_uses_the_spec_field_names() -> None:
     ]
     assert list(message["markets"][0]) == ["market", "maxOrderSize", "minPrice", "maxPrice"]
     assert message["calls"] == [{"target": VENUE, "selector": TRANSFER, "maxValue": 9}]
+
+
+# ---------------------------------------------------------------- relative expiry (valid_for=)
+
+def test_valid_for_is_seconds_from_the_wall_clock(frozen_clock: int) -> None:
+    built = scope(valid_for=3_600, venues=[VENUE], markets=[market_limit(7)])
+    assert built.valid_until == frozen_clock + 3_600
+    assert built == build(valid_until=frozen_clock + 3_600)
+
+
+def test_valid_for_counts_from_now_not_from_valid_after(frozen_clock: int) -> None:
+    later = frozen_clock + 100
+    assert scope(valid_after=later, valid_for=200, venues=[VENUE], markets=[market_limit(7)]).valid_until == frozen_clock + 200
+
+
+@pytest.mark.parametrize(
+    "when, fragment",
+    [
+        ({}, "exactly one of valid_until \\(unix seconds\\) and valid_for"),
+        ({"valid_until": 2_000_000_000, "valid_for": 60}, "exactly one of valid_until"),
+        ({"valid_for": 0}, "valid_for must be at least 1 second"),
+        ({"valid_for": -5}, "valid_for must not be negative"),
+        ({"valid_for": "1h"}, "valid_for must be an integer"),
+        ({"valid_for": 2**48}, "valid_until does not fit in uint48"),
+    ],
+)
+def test_bad_expiry_is_refused(frozen_clock: int, when: dict[str, Any], fragment: str) -> None:
+    with pytest.raises(InvalidInput, match=fragment):
+        scope(venues=[VENUE], markets=[market_limit(7)], **when)

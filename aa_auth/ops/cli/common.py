@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +17,7 @@ from aa_auth.chain.connection import Chain
 from aa_auth.contracts.account import SmartAccount
 from aa_auth.errors import AAAuthError, InvalidInput
 from aa_auth.ops import render
-from aa_auth.ops.keys import load_keystore
+from aa_auth.ops.keys import KeystoreError, load_keystore
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_REJECTED = 3  # verify-order: the order is not authorized; inspect --fail-on: a flag was raised
@@ -96,7 +97,18 @@ def connect(rpc_url: str | None, chain_id: int | None) -> Chain:
 
 
 def load_key(keystore: Path, password_file: Path | None) -> LocalAccount:
-    return load_keystore(keystore, password_file, lambda text: str(click.prompt(text, hide_input=True)))
+    return load_keystore(keystore, password_file, _prompt_password)
+
+
+def _prompt_password(text: str) -> str:
+    try:
+        return str(click.prompt(text, hide_input=True))
+    except click.Abort:
+        if sys.stdin is not None and sys.stdin.isatty():
+            raise  # the operator pressed Ctrl-C or Ctrl-D at the prompt: "Aborted!" is what they asked for
+        # Without a terminal the prompt read end-of-input (a script, CI, a pipe): say what to pass instead.
+        raise KeystoreError("no password: there is no terminal to type it at and the input ended; pass "
+                            "--password-file FILE (or set AA_AUTH_PASSWORD_FILE), a file whose first line is the password") from None
 
 
 def open_account(chain: Chain, address: str) -> SmartAccount:

@@ -44,15 +44,27 @@ def _signed_order_json(chain_id: int, block: int | None, account_address: str, o
 @click.option("--price", type=UINT, required=True, help="Quote per base, 18 decimals (e.g. 2000e18).")
 @click.option("--nonce", type=UINT, required=True, help="Any unused nonce of the signer on this account.")
 @click.option("--deadline", type=UINT, help="Unix time after which the order is dead.")
-@click.option("--ttl", type=DURATION, help="Or: seconds from now (the node's latest block, else the clock).")
+@click.option("--ttl", type=DURATION, help="Or: seconds from now (the node's latest block, else the clock); at least 1s.")
+@click.option("--allow-expired", is_flag=True, help="Sign although --deadline is not in the future (no block can settle it).")
+@click.option("--allow-zero-size", is_flag=True, help="Sign a --size 0 order (it fills nothing but spends a nonce and a rate slot).")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Also write the signed order JSON here.")
 @json_option
 def sign_order(rpc_url: str | None, chain_id: int | None, keystore: Path, password_file: Path | None,
                account_address: str, venue: str, market: int, is_buy: bool, size: int, price: int, nonce: int,
-               deadline: int | None, ttl: int | None, out: Path | None, as_json: bool) -> None:
-    """Sign an Order for ACCOUNT with the keystore's key (a session key or the owner)."""
+               deadline: int | None, ttl: int | None, allow_expired: bool, allow_zero_size: bool, out: Path | None,
+               as_json: bool) -> None:
+    """Sign an Order for ACCOUNT with the keystore's key (a session key or the owner).
+
+    Refused unless asked for: a deadline that is already past and a size of 0 (docs/operations.md).
+    """
     if (deadline is None) == (ttl is None):
         raise InvalidInput("give exactly one of --deadline and --ttl")
+    if ttl == 0:
+        raise click.BadParameter("must be at least 1s: an order with --ttl 0 is dead before any block can settle it",
+                                 param_hint="'--ttl'")
+    if size == 0 and not allow_zero_size:
+        raise InvalidInput("--size 0: the order would fill nothing yet spend its nonce and a slot of the key's "
+                           "order-rate window; give a size, or pass --allow-zero-size to sign it anyway")
     block: int | None = None
     if rpc_url or os.environ.get("WEB3_PROVIDER_URI"):
         chain = connect(rpc_url, chain_id)
@@ -62,7 +74,13 @@ def sign_order(rpc_url: str | None, chain_id: int | None, keystore: Path, passwo
         raise InvalidInput("offline signing needs --chain-id (or give --rpc-url)")
     else:
         now = int(time.time())
-    order = Order(venue, market, is_buy, size, price, nonce, deadline if deadline is not None else now + (ttl or 0))
+    if ttl is not None:
+        deadline = now + ttl
+    elif deadline is not None and deadline <= now and not allow_expired:
+        clock = f"the node's latest block (block {block}) is at {now}" if block is not None else f"the clock says {now}"
+        raise InvalidInput(f"--deadline {deadline} is not in the future ({clock}): no later block can settle the order; "
+                           "give a later --deadline or a --ttl, or pass --allow-expired to sign it anyway")
+    order = Order(venue, market, is_buy, size, price, nonce, deadline)
     signed = OrderSigner(load_key(keystore, password_file).key, chain_id, account_address).sign(order)
     data = _signed_order_json(chain_id, block, signed.account, order, signed.signature, signed.digest, signed.signer)
     if out is not None:
