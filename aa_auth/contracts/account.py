@@ -184,7 +184,7 @@ class SmartAccount:
 
     def _check_scope(self, scope: Scope) -> None:
         if not isinstance(scope, Scope):
-            raise InvalidInput(f"scope must be a Scope record (see aa_auth.scope.scope()), got {type(scope).__name__}")
+            raise InvalidInput(f"scope must be a Scope record (build one with aa_auth.scope(...)), got {type(scope).__name__}")
         # The chain accepts an expired grant, but the key could never act and a key is granted once.
         latest = self.chain.timestamp()
         if scope.valid_until <= latest:
