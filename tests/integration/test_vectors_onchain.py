@@ -167,7 +167,10 @@ def test_grant_vector_signed_by_eth_account_is_granted_and_its_scope_hash_rebuil
     m = v["message"]
     nonce, deadline = account.grant_nonce(), account.chain.timestamp() + 3_600
     _, signature = reference_signature(v, account, nonce=nonce, deadline=deadline)
-    receipt = account.grant_with_sig(deployer, m["key"], scope_of(m["scope"]), deadline, signature)
+    # Straight to the contract: some vectors' validUntil has passed, which Python's grant_with_sig
+    # refuses before sending (the chain accepts it), and this test is about hashing, not about use.
+    call = account.contract.functions.grantSessionWithSig(m["key"], scope_abi(m["scope"]), deadline, signature)
+    receipt = account.chain.send(call, deployer)
     (granted,) = events(account, receipt, "SessionGranted")
     scope_hash = bytes(granted["args"]["scopeHash"])
     # The contract's hashStruct(Scope), put back in the vector's own SessionGrant, is the vector's structHash.
