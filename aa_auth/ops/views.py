@@ -5,24 +5,28 @@ from __future__ import annotations
 from typing import Any
 
 from aa_auth.ops.audit import AccountReport, NonceWord
-from aa_auth.ops.render import amount, fields, market, table, when
-from aa_auth.protocol.scope import Scope
+from aa_auth.ops.markets import MarketList
+from aa_auth.ops.render import amount, count, fields, market, notional, price, size, table, when
+from aa_auth.protocol.orders import Order
+from aa_auth.protocol.scope import MarketLimit, Scope
 from aa_auth.protocol.values import UINT32_MAX
+from aa_auth.protocol.verify import notional as verify_notional
 
 
-def scope_lines(scope: Scope) -> list[tuple[str, object]]:
-    """A scope in full, one aspect per line."""
+def scope_lines(scope: Scope, markets: MarketList | None = None) -> list[tuple[str, object]]:
+    """A scope in full, one aspect per line; sizes in whole base units where the market list knows them."""
     window = "lifetime (one window)" if scope.window_seconds == 0 else f"{scope.window_seconds:,} s"
     pairs: list[tuple[str, object]] = [
         ("valid", f"{'from the grant' if scope.valid_after == 0 else when(scope.valid_after)} .. {when(scope.valid_until)}"),
         ("venues", ", ".join(scope.venues)),
     ]
     for m in scope.markets:
-        pairs.append(("market", f"{market(m.market)}: size <= {amount(m.max_order_size)}, "
-                                f"price in [{amount(m.min_price)}, {amount(m.max_price)}]"))
+        known = None if markets is None else markets.by_id(m.market)
+        pairs.append(("market", f"{market(m.market, markets)}: size <= {size(m.max_order_size, known, cap=True)}, "
+                                f"price in [{price(m.min_price)}, {price(m.max_price, cap=True)}]"))
     pairs += [
         ("window", window),
-        ("notional/window", amount(scope.max_notional_per_window)),
+        ("notional/window", notional(scope.max_notional_per_window, cap=True)),
         ("orders/window", amount(scope.max_orders_per_window, UINT32_MAX)),
         ("gas fee budget", amount(scope.max_gas_fee) + " wei"),
     ]
@@ -33,19 +37,38 @@ def scope_lines(scope: Scope) -> list[tuple[str, object]]:
     return pairs
 
 
+def order_lines(order: Order, markets: MarketList | None = None) -> list[tuple[str, object]]:
+    """An order's terms, amounts as in every table (the notional is what the account will charge)."""
+    known = None if markets is None else markets.by_id(order.market)
+    charged = verify_notional(order.size, order.price)
+    return [("market", market(order.market, markets)), ("side", "buy" if order.is_buy else "sell"),
+            ("size", size(order.size, known)), ("price", price(order.price)),
+            ("notional", "over 2**256-1 (NotionalCapExceeded)" if charged is None else notional(charged)),
+            ("nonce", order.nonce), ("deadline", f"{order.deadline} ({when(order.deadline)})")]
+
+
 def _u(value: int) -> str:
     """uint256 values travel as decimal strings: JSON readers in JavaScript lose precision past 2**53."""
     return str(value)
 
 
-def scope_json(scope: Scope) -> dict[str, Any]:
+def _market_json(m: MarketLimit, markets: MarketList | None) -> dict[str, Any]:
+    """A market entry; a listed market also carries its symbol and base decimals, beside the raw values."""
+    entry: dict[str, Any] = {"market": _u(m.market), "maxOrderSize": _u(m.max_order_size), "minPrice": _u(m.min_price),
+                             "maxPrice": _u(m.max_price)}
+    known = None if markets is None else markets.by_id(m.market)
+    if known is not None:
+        entry.update(symbol=known.symbol, baseDecimals=known.base_decimals)
+    return entry
+
+
+def scope_json(scope: Scope, markets: MarketList | None = None) -> dict[str, Any]:
     """A Scope with the SPEC's field names; uint256 fields as decimal strings."""
     return {
         "validAfter": scope.valid_after,
         "validUntil": scope.valid_until,
         "venues": list(scope.venues),
-        "markets": [{"market": _u(m.market), "maxOrderSize": _u(m.max_order_size), "minPrice": _u(m.min_price),
-                     "maxPrice": _u(m.max_price)} for m in scope.markets],
+        "markets": [_market_json(m, markets) for m in scope.markets],
         "maxNotionalPerWindow": _u(scope.max_notional_per_window),
         "maxOrdersPerWindow": scope.max_orders_per_window,
         "windowSeconds": scope.window_seconds,
@@ -62,7 +85,7 @@ def _event_args(args: dict[str, Any]) -> dict[str, Any]:
     return {k: _u(v) if isinstance(v, int) and not isinstance(v, bool) else v for k, v in args.items()}
 
 
-def report_json(report: AccountReport) -> dict[str, Any]:
+def report_json(report: AccountReport, markets: MarketList | None = None) -> dict[str, Any]:
     """The report as JSON-ready data: checksummed addresses, 0x hex, uint256 as decimal strings."""
     c = report.clone
     return {
@@ -82,7 +105,7 @@ def report_json(report: AccountReport) -> dict[str, Any]:
                   "codeMatches": c.code_matches, "createdByFactory": c.created_by_factory, "salt": c.salt,
                   "creationBlock": c.creation_block, "problems": list(c.problems)},
         "keys": [
-            {"key": k.key, "status": k.status.name.lower(), "scope": None if k.scope is None else scope_json(k.scope),
+            {"key": k.key, "status": k.status.name.lower(), "scope": None if k.scope is None else scope_json(k.scope, markets),
              "scopeHash": k.scope_hash, "grantedScopeHash": k.granted_scope_hash, "scopeHashOk": k.scope_hash_ok,
              "grantedBlock": k.granted_block, "grantedTimestamp": k.granted_timestamp, "ended": k.ended,
              "rotatedFrom": k.rotated_from, "currentWindow": k.current_window, "windowOrders": k.window_orders,
@@ -97,7 +120,7 @@ def report_json(report: AccountReport) -> dict[str, Any]:
     }
 
 
-def report_text(report: AccountReport) -> str:
+def report_text(report: AccountReport, markets: MarketList | None = None) -> str:
     c = report.clone
     if c.genuine:
         clone = f"genuine clone of {c.implementation} (factory {c.factory}, salt {c.salt}, created at block {c.creation_block})"
@@ -118,8 +141,8 @@ def report_text(report: AccountReport) -> str:
             ("scope hash", f"{k.scope_hash} {check}"),
         ]
         if k.scope is not None:
-            pairs += scope_lines(k.scope)
-        window = "-" if k.current_window is None else f"window {k.current_window}: {k.window_orders} orders, notional {k.window_notional:,}"
+            pairs += scope_lines(k.scope, markets)
+        window = "-" if k.current_window is None else f"window {k.current_window}: {count(k.window_orders, 'order')}, notional {notional(k.window_notional)}"
         pairs += [("usage", window), ("gas fee spent", f"{k.gas_fee_spent:,} wei"), ("orders consumed", k.orders_consumed),
                   ("nonce words", ", ".join(f"word {w.word}: {w.used} used" for w in k.nonce_words) or "none")]
         out += ["", f"Session key {k.key}", fields(pairs)]
@@ -128,5 +151,5 @@ def report_text(report: AccountReport) -> str:
     out += ["", f"Flags ({len(report.flags)})",
             table(("severity", "flag", "subject", "detail"), [(f.severity, f.code, f.subject, f.message) for f in report.flags])]
     rows = [(e.block_number, e.name, ", ".join(f"{k}={v}" for k, v in e.args.items()), e.transaction_hash) for e in report.events]
-    out += ["", f"History ({len(report.events)} events)", table(("block", "event", "arguments", "tx"), rows)]
+    out += ["", f"History ({count(len(report.events), 'event')})", table(("block", "event", "arguments", "tx"), rows)]
     return "\n".join(out)
