@@ -85,10 +85,7 @@ class MarketList:
         entries = data["markets"]
         if not isinstance(entries, list) or not entries:
             raise InvalidInput('"markets" must be a non-empty list of {"id", "symbol", "baseDecimals"}')
-        try:
-            return cls(_market(i, entry) for i, entry in enumerate(entries))
-        except InvalidInput as exc:
-            raise InvalidInput(f"markets: {exc}") from None
+        return cls(_market(i, entry) for i, entry in enumerate(entries))
 
 
 def _market(index: int, entry: object) -> Market:
@@ -134,12 +131,13 @@ def scaled(amount: Decimal, decimals: int, what: str) -> int:
     sign, digits, exponent = amount.as_tuple()
     if not isinstance(exponent, int) or (sign and any(digits)):  # NaN, infinity, negative
         raise InvalidInput(f"{what}: {amount} is not a non-negative number")
+    shown = f"{amount:f}" if abs(exponent) < 100 else str(amount)  # as typed (0.0000001, not 1E-7) unless huge
     shift = exponent + decimals
     if shift < 0 and any(digits[shift:]):
-        raise InvalidInput(f"{what}: {amount} has more than {decimals} decimals, so it does not convert exactly")
+        raise InvalidInput(f"{what}: {shown} has more than {decimals} decimals, so it does not convert exactly")
     kept, zeros = int("".join(map(str, digits[:shift] if shift < 0 else digits)) or "0"), max(shift, 0)
     # Refused by length before multiplying, so 1e999999 costs nothing.
     if kept and (len(str(kept)) + zeros > 78 or kept * 10**zeros > UINT256_MAX):
-        raise InvalidInput(f"{what}: {amount} is more than 2**256-1 units of 10**-{decimals}")
+        raise InvalidInput(f"{what}: {shown} is more than 2**256-1 units of 10**-{decimals}")
     raw: int = kept * 10**zeros
     return raw
