@@ -4,7 +4,9 @@ decimals are known, a market list to name markets by symbol, and one wording in 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ from click.testing import CliRunner, Result
 
 from aa_auth.ops.cli import cli
 from aa_auth.ops.cli.orders import sign_order
+from aa_auth.ops.cli.params import parse_number, parse_uint
 from aa_auth.ops.cli.sessions import session_grant
 from aa_auth.protocol.scope import MarketLimit, market_limit
 from aa_auth.protocol.values import ANY_MARKET, UINT256_MAX
@@ -188,3 +191,17 @@ def test_help_says_what_each_number_is_in_one_wording() -> None:
 
 def test_max_keeps_meaning_the_type_maximum(files: dict[str, Path]) -> None:
     assert _grant_params(files, "--market", "1", "--max-notional", "max")["max_notional"] == UINT256_MAX
+
+
+def test_number_forms_raw_and_human() -> None:
+    assert parse_number("1_500") == 1500 and parse_number("0x10") == 16 and parse_number("1.5e18") == 15 * 10**17
+    assert parse_number("2000.25") == Decimal("2000.25") and isinstance(parse_number("2.0"), Decimal)
+    with pytest.raises(click.BadParameter, match="is not a whole raw number: an exponent means raw units"):
+        parse_number("1.5e0", "size")
+
+
+def test_a_huge_exponent_is_refused_at_once() -> None:
+    started = time.perf_counter()
+    with pytest.raises(click.BadParameter, match="must be between 0 and 2\\*\\*256-1"):
+        parse_uint("1e999999999", "nonce")  # used to compute 10**999999999 (minutes of CPU) before the range check
+    assert time.perf_counter() - started < 0.5

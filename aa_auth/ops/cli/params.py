@@ -51,8 +51,9 @@ def parse_number(text: str, what: str = "value") -> int | Decimal:
         elif "e" in raw:
             exact = Decimal(raw)
             if exact != exact.to_integral_value():
-                raise ValueError
-            value = int(exact)
+                raise click.BadParameter(f"{what} {text!r} is not a whole raw number: an exponent means raw units "
+                                         "(1.5e18); write a human amount with a decimal point and no exponent (1.5)")
+            value = int(exact) if exact.adjusted() < 78 else UINT256_MAX + 1  # 1e999999999: no 10**999999999
         elif "." in raw:
             value = Decimal(raw)
         else:
@@ -72,15 +73,10 @@ def parse_uint(text: str, what: str = "value") -> int:
     return value
 
 
-def to_raw(value: int | Decimal, decimals: int | None, what: str) -> int:
-    """A parsed number as the raw integer: a human amount scaled by `decimals`, exactly or refused.
-    `decimals` is None when they are unknown (a size whose market is in no market list)."""
+def to_raw(value: int | Decimal, decimals: int, what: str) -> int:
+    """A parsed number as the raw integer: a human amount scaled by 10**decimals, exactly or refused."""
     if isinstance(value, int):
         return value
-    if decimals is None:
-        raise click.BadParameter(
-            f"{what} {value} has a decimal point (whole base units), but its market's base decimals are unknown: "
-            f"list the market in a market list (--markets FILE or ${ENV_VAR}), or give base units as a whole number")
     try:
         return scaled(value, decimals, what)
     except AAAuthError as exc:
@@ -88,10 +84,14 @@ def to_raw(value: int | Decimal, decimals: int | None, what: str) -> int:
 
 
 def size_units(value: int | Decimal, known: Market | None, what: str = "size") -> int:
-    """A size in base units; a human size is scaled by its listed market's base decimals."""
-    if known is None:
-        return to_raw(value, None, what)
-    return to_raw(value, known.base_decimals, f"{what} of {known.symbol}")
+    """A size in base units; a human size needs its market's base decimals from the market list."""
+    if known is not None:
+        return to_raw(value, known.base_decimals, f"{what} of {known.symbol}")
+    if isinstance(value, Decimal):
+        raise click.BadParameter(
+            f"{what} {value} has a decimal point (whole base units), but its market's base decimals are unknown: "
+            f"list the market in a market list (--markets FILE or ${ENV_VAR}), or give base units as a whole number")
+    return value
 
 
 def given_markets(ctx: click.Context | None) -> MarketList | None:
