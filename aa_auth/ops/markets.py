@@ -88,6 +88,11 @@ class MarketList:
         return cls(_market(i, entry) for i, entry in enumerate(entries))
 
 
+def listed(markets: MarketList | None, market_id: int) -> Market | None:
+    """The market list's entry for `market_id`, when there is a list and it has one."""
+    return None if markets is None else markets.by_id(market_id)
+
+
 def _market(index: int, entry: object) -> Market:
     where = f"markets[{index}]"
     if not isinstance(entry, dict) or set(entry) != set(_FIELDS):

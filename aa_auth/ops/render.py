@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
-from aa_auth.ops.markets import QUOTE_DECIMALS, Market, MarketList
+from aa_auth.ops.markets import QUOTE_DECIMALS, Market, MarketList, listed
 from aa_auth.protocol.values import ANY_MARKET, UINT256_MAX
 
 ETHER = 10**18
@@ -105,9 +105,5 @@ def market(value: int, markets: MarketList | None = None) -> str:
     """A market id, with its symbol beside it when the market list has it."""
     if value == ANY_MARKET:
         return "ANY_MARKET"
-    known = None if markets is None else markets.by_id(value)
+    known = listed(markets, value)
     return str(value) if known is None else f"{value} ({known.symbol})"
-
-
-def short(address: str) -> str:
-    return f"{address[:6]}…{address[-4:]}"

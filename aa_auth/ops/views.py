@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from aa_auth.ops.audit import AccountReport, NonceWord
-from aa_auth.ops.markets import MarketList
+from aa_auth.ops.markets import MarketList, listed
 from aa_auth.ops.render import amount, count, fields, market, notional, price, size, table, when
 from aa_auth.protocol.orders import Order
 from aa_auth.protocol.scope import MarketLimit, Scope
@@ -21,7 +21,7 @@ def scope_lines(scope: Scope, markets: MarketList | None = None) -> list[tuple[s
         ("venues", ", ".join(scope.venues)),
     ]
     for m in scope.markets:
-        known = None if markets is None else markets.by_id(m.market)
+        known = listed(markets, m.market)
         pairs.append(("market", f"{market(m.market, markets)}: size <= {size(m.max_order_size, known, cap=True)}, "
                                 f"price in [{price(m.min_price)}, {price(m.max_price, cap=True)}]"))
     pairs += [
@@ -39,7 +39,7 @@ def scope_lines(scope: Scope, markets: MarketList | None = None) -> list[tuple[s
 
 def order_lines(order: Order, markets: MarketList | None = None) -> list[tuple[str, object]]:
     """An order's terms, amounts as in every table (the notional is what the account will charge)."""
-    known = None if markets is None else markets.by_id(order.market)
+    known = listed(markets, order.market)
     charged = verify_notional(order.size, order.price)
     return [("market", market(order.market, markets)), ("side", "buy" if order.is_buy else "sell"),
             ("size", size(order.size, known)), ("price", price(order.price)),
@@ -56,7 +56,7 @@ def _market_json(m: MarketLimit, markets: MarketList | None) -> dict[str, Any]:
     """A market entry; a listed market also carries its symbol and base decimals, beside the raw values."""
     entry: dict[str, Any] = {"market": _u(m.market), "maxOrderSize": _u(m.max_order_size), "minPrice": _u(m.min_price),
                              "maxPrice": _u(m.max_price)}
-    known = None if markets is None else markets.by_id(m.market)
+    known = listed(markets, m.market)
     if known is not None:
         entry.update(symbol=known.symbol, baseDecimals=known.base_decimals)
     return entry

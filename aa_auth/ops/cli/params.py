@@ -19,7 +19,7 @@ import click
 from eth_utils.crypto import keccak
 
 from aa_auth.errors import AAAuthError
-from aa_auth.ops.markets import ENV_VAR, QUOTE_DECIMALS, Market, MarketList, load_markets, scaled
+from aa_auth.ops.markets import ENV_VAR, QUOTE_DECIMALS, Market, MarketList, listed, load_markets, scaled
 from aa_auth.protocol.scope import CallPermission, MarketLimit, market_limit
 from aa_auth.protocol.values import ANY_MARKET, UINT256_MAX, check_address, check_bytes
 
@@ -115,7 +115,7 @@ def resolve_market(text: str, markets: MarketList | None) -> tuple[int, Market |
             raise click.BadParameter(str(exc)) from None
         return known.id, known
     market_id = parse_uint(head, "market")
-    return market_id, None if markets is None else markets.by_id(market_id)
+    return market_id, listed(markets, market_id)
 
 
 def _load_markets(ctx: click.Context, param: click.Parameter, value: Path | None) -> MarketList | None:
