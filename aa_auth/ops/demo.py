@@ -10,6 +10,7 @@ import io
 import json
 import sys
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, TextIO
 
 from eth_account import Account
@@ -20,7 +21,9 @@ from aa_auth.chain.connection import Chain
 from aa_auth.contracts.account import SmartAccount
 from aa_auth.contracts.stack import Stack, create_account, deploy_stack
 from aa_auth.contracts.venue import Venue
-from aa_auth.ops.render import short, table, units
+from aa_auth.ops.markets import QUOTE_DECIMALS, Market, MarketList, scaled
+from aa_auth.ops.render import count, fields, market, notional, price, size, table, when
+from aa_auth.ops.views import scope_lines
 from aa_auth.protocol.orders import Order, SignedOrder
 from aa_auth.protocol.scope import Scope, market_limit, scope
 from aa_auth.protocol.signer import OrderSigner
@@ -28,7 +31,10 @@ from aa_auth.protocol.verify import Verifier, window_usage
 
 U = 10**18
 BTC, ETH, SOL = 1, 2, 3
-MARKETS = {BTC: "BTC-USD", ETH: "ETH-USD", SOL: "SOL-USD"}
+MARKETS = MarketList([Market(BTC, "BTC-USD", 18), Market(ETH, "ETH-USD", 18), Market(SOL, "SOL-USD", 18)])
+# The demo's clock: a fixed start, far ahead of the wall clock, so every block is its parent + 1 second
+# (py-evm takes max(parent + 1, wall clock)) and two runs print the same bytes, whatever the date.
+DEMO_START = 4_102_444_800  # 2100-01-01 00:00:00 UTC
 
 
 def _key(name: str) -> LocalAccount:
@@ -44,10 +50,13 @@ class Bot:
     signer: OrderSigner
     nonce: int = 0
 
-    def order(self, venue: str, market: int, is_buy: bool, size: float, price: int, deadline: int, *, nonce: int | None = None) -> SignedOrder:
-        if nonce is None:
-            nonce, self.nonce = self.nonce, self.nonce + 1
-        return self.signer.sign(Order(venue, market, is_buy, int(size * U), price * U, nonce, deadline))
+    def order(self, venue: str, market_id: int, is_buy: bool, base: str, quote: str, deadline: int) -> SignedOrder:
+        """An order of `base` whole base units at `quote` whole quote units per base (exact decimals)."""
+        nonce, self.nonce = self.nonce, self.nonce + 1
+        listed = MARKETS.by_id(market_id)
+        assert listed is not None
+        return self.signer.sign(Order(venue, market_id, is_buy, scaled(Decimal(base), listed.base_decimals, "size"),
+                                      scaled(Decimal(quote), QUOTE_DECIMALS, "price"), nonce, deadline))
 
 
 @dataclass
@@ -68,7 +77,7 @@ class Demo:
         """Predict each order off-chain, settle the batch, and show both side by side."""
         signers = {o.signer for _, o, _ in batch}
         words = {(o.signer, o.order.nonce >> 8) for _, o, _ in batch}
-        # The batch lands in the next block, one second after the latest (see chain.EMBEDDED_CLOCK_LEAD).
+        # The batch lands in the next block, one second after the latest (see DEMO_START).
         verifier = Verifier(self.account.state(signers, words, timestamp=self.chain.timestamp() + 1))
         predicted = [verifier.consume(o.order, o.signature).reason for _, o, _ in batch]
         settlement = self.venue.settle(self.relayer, [o for _, o, _ in batch])
@@ -76,14 +85,14 @@ class Demo:
         for (bot, signed, note), guess, outcome in zip(batch, predicted, settlement.outcomes):
             o = signed.order
             agree = "yes" if guess is outcome.reason else "NO"
-            rows.append([bot.name, MARKETS.get(o.market, str(o.market)), "buy" if o.is_buy else "sell", units(o.size),
-                         units(o.price), o.nonce, note, guess.label, outcome.reason.label, agree])
+            rows.append([bot.name, market(o.market, MARKETS), "buy" if o.is_buy else "sell", size(o.size, MARKETS.by_id(o.market)),
+                         price(o.price), o.nonce, note, guess.label, outcome.reason.label, agree])
             records.append({"bot": bot.name, "market": o.market, "isBuy": o.is_buy, "size": str(o.size),
                             "price": str(o.price), "nonce": o.nonce, "case": note, "predicted": int(guess),
                             "reason": int(outcome.reason), "digest": "0x" + outcome.digest.hex()})
             if guess is not outcome.reason:
                 self.report["disagreements"] += 1
-        self.say(f"\n== {title}: {len(batch)} order{'s' if len(batch) > 1 else ''} in one settle() — {settlement.gas_used:,} gas "
+        self.say(f"\n== {title}: {count(len(batch), 'order')} in one settle() — {settlement.gas_used:,} gas "
                  f"({settlement.gas_used // len(batch):,} per order), block {settlement.block_number}")
         self.say(table(["bot", "market", "side", "size", "price", "nonce", "case", "verifier", "chain", "agree"], rows))
         self.report["batches"].append({"title": title, "gasUsed": settlement.gas_used, "orders": records})
@@ -119,7 +128,9 @@ def _setup(out: TextIO) -> Demo:
     deployer, owner = _key("deployer"), _key("owner")
     for funded in (deployer, owner):
         chain.fund(funded.address, 100 * U)
-    print(f"embedded chain {chain.chain_id}, block time {chain.timestamp()}", file=out)
+    chain.travel_to(DEMO_START)
+    print(f"chain id {chain.chain_id} (the embedded eth-tester chain); demo clock starts at {when(DEMO_START)}, "
+          "fixed so that every run prints the same", file=out)
     stack = deploy_stack(chain, deployer)
     account, receipt = create_account(chain, stack, deployer, owner.address, keccak(text="desk 1"))
     assert receipt is not None
@@ -127,7 +138,7 @@ def _setup(out: TextIO) -> Demo:
         "chainId": chain.chain_id,
         "contracts": {"EntryPoint": stack.entry_point, "AccountFactory": stack.factory, "ReferenceVenue": stack.venue},
         "account": account.address, "owner": owner.address, "gas": {"createAccount": receipt["gasUsed"]},
-        "batches": [], "disagreements": 0,
+        "batches": [], "disagreements": 0, "markets": MARKETS.to_json()["markets"],
     }
     print(table(["contract", "address"], [[k, v] for k, v in report["contracts"].items()]), file=out)
     print(f"\naccount {account.address} for owner {owner.address} (createAccount: {receipt['gasUsed']:,} gas)", file=out)
@@ -137,34 +148,31 @@ def _setup(out: TextIO) -> Demo:
 def _story(d: Demo) -> None:
     now = d.chain.timestamp()
     bots: dict[str, Bot] = {}
-    rows = []
+    d.say("\n== session keys granted (amounts: the raw integer, then in whole units: sizes of the base asset, "
+          "prices and notional of the quote)")
     for name, granted in _scopes(d.stack.venue, now).items():
         key = _key(name)
         receipt = d.account.grant(d.owner, key.address, granted)
         bots[name] = Bot(name, key, OrderSigner(key.key, d.chain.chain_id, d.account.address))
-        limit = granted.markets[0]
-        rows.append([name, short(key.address), MARKETS[limit.market], units(limit.max_order_size),
-                     f"{units(limit.min_price)}-{units(limit.max_price)}", granted.max_orders_per_window,
-                     units(granted.max_notional_per_window), f"{granted.window_seconds}s", f"{receipt['gasUsed']:,}"])
         d.report["gas"][f"grantSession {name}"] = receipt["gasUsed"]
-    d.say("\n== session keys granted")
-    d.say(table(["bot", "key", "market", "max size", "price band", "orders/window", "notional/window", "window", "grant gas"], rows))
+        d.say(f"\n{name}: key {key.address}, grant {receipt['gasUsed']:,} gas")
+        d.say(fields(scope_lines(granted, MARKETS)))
 
     btc, eth, venue = bots["btc-maker"], bots["eth-maker"], d.stack.venue
     deadline = now + 600
-    first = btc.order(venue, BTC, True, 1.5, 100_000, deadline)
+    first = btc.order(venue, BTC, True, "1.5", "100_000", deadline)
     d.settle("batch 1", [
         (btc, first, "in scope"),
-        (btc, btc.order(venue, BTC, False, 0.5, 101_000, deadline), "in scope"),
+        (btc, btc.order(venue, BTC, False, "0.5", "101_000", deadline), "in scope"),
         (btc, first, "replayed nonce"),
-        (btc, btc.order(venue, BTC, True, 0.1, 100_000, now - 1), "expired order"),
-        (btc, btc.order(venue, BTC, True, 3, 100_000, deadline), "over size"),
-        (btc, btc.order(venue, BTC, False, 0.1, 150_000, deadline), "price outside band"),
-        (btc, btc.order(venue, SOL, True, 10, 150, deadline), "market not allowed"),
-        (eth, eth.order(venue, ETH, True, 10, 3_000, deadline), "in scope"),
-        (eth, eth.order(venue, ETH, True, 10, 3_000, deadline), "in scope"),
-        (eth, eth.order(venue, ETH, False, 5, 3_100, deadline), "in scope"),
-        (eth, eth.order(venue, ETH, True, 1, 3_000, deadline), "4th in window"),
+        (btc, btc.order(venue, BTC, True, "0.1", "100_000", now - 1), "expired order"),
+        (btc, btc.order(venue, BTC, True, "3", "100_000", deadline), "over size"),
+        (btc, btc.order(venue, BTC, False, "0.1", "150_000", deadline), "price outside band"),
+        (btc, btc.order(venue, SOL, True, "10", "150", deadline), "market not allowed"),
+        (eth, eth.order(venue, ETH, True, "10", "3_000", deadline), "in scope"),
+        (eth, eth.order(venue, ETH, True, "10", "3_000", deadline), "in scope"),
+        (eth, eth.order(venue, ETH, False, "5", "3_100", deadline), "in scope"),
+        (eth, eth.order(venue, ETH, True, "1", "3_000", deadline), "4th in window"),
     ])
 
     d.account.revoke(d.owner, eth.key.address)
@@ -172,19 +180,19 @@ def _story(d: Demo) -> None:
     d.account.freeze(d.owner)
     d.say("owner froze the account (kill switch): every session key stops, the owner does not")
     d.settle("batch 2", [
-        (eth, eth.order(venue, ETH, True, 1, 3_000, deadline), "revoked key"),
-        (btc, btc.order(venue, BTC, True, 0.2, 100_000, deadline), "frozen account"),
+        (eth, eth.order(venue, ETH, True, "1", "3_000", deadline), "revoked key"),
+        (btc, btc.order(venue, BTC, True, "0.2", "100_000", deadline), "frozen account"),
     ])
     d.account.unfreeze(d.owner)
     d.say("\nowner unfroze the account")
-    d.settle("batch 3", [(btc, btc.order(venue, BTC, True, 0.2, 100_000, deadline), "after unfreeze")])
+    d.settle("batch 3", [(btc, btc.order(venue, BTC, True, "0.2", "100_000", deadline), "after unfreeze")])
     _summary(d, bots)
 
 
 def _summary(d: Demo, bots: dict[str, Bot]) -> None:
     d.say("\n== positions at the venue")
-    positions = {MARKETS[m]: d.venue.position(d.account.address, m) for m in (BTC, ETH)}
-    d.say(table(["market", "net position"], [[m, ("-" if p < 0 else "") + units(abs(p))] for m, p in positions.items()]))
+    held = [(m, d.venue.position(d.account.address, m.id)) for m in MARKETS if m.id in (BTC, ETH)]
+    d.say(table(["market", "net position"], [[market(m.id, MARKETS), _position(p, m)] for m, p in held]))
     d.say("\n== remaining allowance in the current window (at the latest block)")
     rows, allowance = [], {}
     now = d.chain.timestamp()
@@ -195,11 +203,15 @@ def _summary(d: Demo, bots: dict[str, Bot]) -> None:
         left_orders = session.scope.max_orders_per_window - used_orders
         left_notional = session.scope.max_notional_per_window - used_notional
         rows.append([bot.name, session.status.name.lower(), f"{left_orders} of {session.scope.max_orders_per_window}",
-                     f"{units(left_notional)} of {units(session.scope.max_notional_per_window)}"])
+                     f"{notional(left_notional)} of {notional(session.scope.max_notional_per_window, cap=True)}"])
         allowance[bot.name] = {"status": session.status.name.lower(), "ordersLeft": left_orders,
                                "notionalLeft": str(left_notional)}
     d.say(table(["bot", "status", "orders left", "notional left"], rows))
-    agreed = "agreed on every order" if not d.report["disagreements"] else f"DISAGREED {d.report['disagreements']} times"
+    agreed = "agreed on every order" if not d.report["disagreements"] else f"DISAGREED {count(d.report['disagreements'], 'time')}"
     d.say(f"\noff-chain verifier and chain {agreed}")
-    d.report["positions"] = {k: str(v) for k, v in positions.items()}
+    d.report["positions"] = {m.symbol: str(p) for m, p in held}
     d.report["allowance"] = allowance
+
+
+def _position(net: int, listed: Market) -> str:
+    return "flat" if net == 0 else ("long " if net > 0 else "short ") + size(abs(net), listed)

@@ -54,7 +54,7 @@ class Operator:
         if key is not None:
             keystore, password = self.keystores[key]
             argv += ["--keystore", str(keystore), "--password-file", str(password)]
-        runner = CliRunner(env={"WEB3_PROVIDER_URI": None, "AA_AUTH_KEYSTORE": None, **(env or {})})
+        runner = CliRunner(env={"WEB3_PROVIDER_URI": None, "AA_AUTH_KEYSTORE": None, "AA_AUTH_MARKETS": None, **(env or {})})
         return runner.invoke(cli, ["--quiet", *argv], input=input, catch_exceptions=False)
 
     def json(self, *args: str, key: str | None = None) -> dict[str, Any]:
@@ -68,7 +68,7 @@ class Operator:
 def op(anvil_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Operator]:
     tmp = tmp_path_factory.mktemp("cli")
     with rolled_back(Chain.connect(anvil_url)) as chain:
-        keys = {name: funded(chain, f"cli {name}") for name in ("payer", "owner", "bot", "bot2", "bot3", "guardian")}
+        keys = {name: funded(chain, f"cli {name}") for name in ("payer", "owner", "bot", "bot2", "bot3", "bot4", "guardian")}
         keystores = {name: write_keystore(tmp / "keys", key) for name, key in keys.items()}
         yield Operator(chain, anvil_url, tmp, tmp / "deployments", keys, keystores)
 
@@ -233,6 +233,49 @@ def test_password_prompt_when_no_password_file_is_given(op: Operator, account: s
             input=PASSWORD + "\n", catch_exceptions=False)
         assert ok.exit_code == 0, ok.stderr
         assert f"revoked {op.keys['bot'].address}" in ok.stdout
+
+
+def test_grant_list_and_inspect_speak_the_market_lists_units(op: Operator, stack: Stack, account: str) -> None:
+    markets = op.tmp / "markets.json"
+    markets.write_text(json.dumps({"markets": [{"id": "1", "symbol": "ETH-USD", "baseDecimals": 18}]}))
+    key = op.keys["bot4"].address
+    band = "1 (ETH-USD): size <= 2,000,000,000,000,000,000 (2 ETH), price in [1,500,000,000,000,000,000,000 (1,500), " \
+           "2,500,500,000,000,000,000,000 (2,500.5)]"
+    with rolled_back(op.chain):
+        block = op.chain.w3.eth.block_number
+        refused = op.run("session", "grant", account, key, "--markets", str(markets), "--valid-until", "4000000000",
+                         "--venue", stack.venue, "--market", "ETH-USD,max-size=0.0000000000000000001", key="owner")
+        assert refused.exit_code == 2 and "has more than 18 decimals" in refused.stderr
+        assert op.chain.w3.eth.block_number == block  # nothing sent
+        granted = op.run("session", "grant", account, key, "--markets", str(markets), "--valid-until", "4000000000",
+                         "--venue", stack.venue, "--market", "ETH-USD,max-size=2.0,min-price=1500.0,max-price=2500.5",
+                         "--max-notional", "100000.0", "--max-orders", "5", key="owner")
+        assert granted.exit_code == 0, granted.stderr
+        expected = scope(valid_until=4_000_000_000, venues=[stack.venue], max_orders_per_window=5,
+                         markets=[market_limit(1, max_order_size=2 * ETHER, min_price=1500 * ETHER, max_price=25005 * 10**17)],
+                         max_notional_per_window=100_000 * ETHER)
+        assert f"(scope hash 0x{hash_scope(expected).hex()})" in granted.stdout  # the raw scope the human amounts mean
+        assert f"market           {band}" in granted.stdout
+        assert "notional/window  100,000,000,000,000,000,000,000 (100,000)" in granted.stdout
+        listed = op.run("session", "list", account, env={"AA_AUTH_MARKETS": str(markets)})
+        row = next(line for line in listed.stdout.splitlines() if line.startswith(key))
+        assert row.split()[-9:] == ["1", "(ETH-USD)", "0", "of", "5", "0", "of", "100,000,000,000,000,000,000,000", "(100,000)"]
+        audit = op.run("inspect", account, "--markets", str(markets), "--records-dir", str(op.records))
+        assert audit.exit_code == 0 and band in audit.stdout
+        entry = next(k for k in op.json("inspect", account, "--markets", str(markets), "--records-dir", str(op.records))["keys"]
+                     if k["key"] == key)["scope"]["markets"][0]
+        assert entry == {"market": "1", "maxOrderSize": str(2 * ETHER), "minPrice": str(1500 * ETHER),
+                         "maxPrice": str(25005 * 10**17), "symbol": "ETH-USD", "baseDecimals": 18}
+        order = op.tmp / "human-order.json"
+        signed = op.run("sign-order", account, "--markets", str(markets), "--venue", stack.venue, "--market", "ETH-USD",
+                        "--buy", "--size", "1.5", "--price", "2000.25", "--nonce", "1", "--ttl", "10m", "--out", str(order),
+                        key="bot4")
+        assert signed.exit_code == 0, signed.stderr
+        verdict = op.run("verify-order", str(order), "--markets", str(markets))
+        assert verdict.exit_code == 0, verdict.stderr  # 1.5 ETH at 2,000.25 is inside the band the human grant set
+        for line in ("size       1,500,000,000,000,000,000 (1.5 ETH)", "price      2,000,250,000,000,000,000,000 (2,000.25)",
+                     "notional   3,000,375,000,000,000,000,000 (3,000.375)", "on-chain   Authorized (0)"):
+            assert line in verdict.stdout
 
 
 # ------------------------------------------------------------------ inspect

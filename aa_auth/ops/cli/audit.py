@@ -11,7 +11,8 @@ from aa_auth.contracts.deployments import load_records
 from aa_auth.ops import views
 from aa_auth.ops.audit import inspect_account
 from aa_auth.ops.cli.common import EXIT_REJECTED, connect, emit, json_option, progress, records_option, rpc_options
-from aa_auth.ops.cli.params import ADDRESS
+from aa_auth.ops.cli.params import ADDRESS, markets_option
+from aa_auth.ops.markets import MarketList
 
 _SEVERITY = {"info": 0, "warning": 1, "critical": 2}
 
@@ -25,10 +26,11 @@ _SEVERITY = {"info": 0, "warning": 1, "critical": 2}
 @click.option("--block", type=click.IntRange(min=0), help="Audit as of this block (default: the latest).")
 @click.option("--page-blocks", type=click.IntRange(min=1), default=DEFAULT_PAGE_BLOCKS, show_default=True, help="Blocks per eth_getLogs request.")
 @click.option("--fail-on", type=click.Choice(["critical", "warning"]), help="Exit 3 when a flag of this severity or worse is raised.")
+@markets_option
 @json_option
 def inspect_command(rpc_url: str | None, chain_id: int | None, records_dir: Path, account_address: str,
                     factory: str | None, from_block: int | None, block: int | None, page_blocks: int,
-                    fail_on: str | None, as_json: bool) -> None:
+                    fail_on: str | None, markets: MarketList | None, as_json: bool) -> None:
     """Audit ACCOUNT: owner, guardian, code, every session key, its worst case and its history, positions, flags."""
     chain = connect(rpc_url, chain_id)
     records = load_records(records_dir, chain.chain_id)["contracts"]
@@ -40,6 +42,6 @@ def inspect_command(rpc_url: str | None, chain_id: int | None, records_dir: Path
         from_block = int(recorded_factory.get("blockNumber") or 0) if recorded else 0
     report = inspect_account(chain, account_address, factory=factory, venue=records.get("ReferenceVenue", {}).get("address"),
                              from_block=from_block, block=block, page_blocks=page_blocks, progress=progress())
-    emit(as_json, views.report_json(report), views.report_text(report))
+    emit(as_json, views.report_json(report, markets), views.report_text(report, markets))
     if fail_on and any(_SEVERITY[f.severity] >= _SEVERITY[fail_on] for f in report.flags):
         click.get_current_context().exit(EXIT_REJECTED)

@@ -5,16 +5,18 @@ from __future__ import annotations
 import json
 import os
 import time
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import click
 
 from aa_auth.errors import AAAuthError, InvalidInput, Reason
-from aa_auth.ops import render
+from aa_auth.ops import render, views
 from aa_auth.ops.audit import at_block
 from aa_auth.ops.cli.common import EXIT_REJECTED, connect, emit, json_option, key_options, load_key, open_account, rpc_options
-from aa_auth.ops.cli.params import ADDRESS, DURATION, UINT
+from aa_auth.ops.cli.params import ADDRESS, DURATION, MARKET_ID, PRICE_HELP, QUOTE, SIZE, SIZE_HELP, UINT, markets_option, size_units
+from aa_auth.ops.markets import Market, MarketList
 from aa_auth.protocol.orders import Order
 from aa_auth.protocol.signatures import recover_signer
 from aa_auth.protocol.signer import OrderSigner
@@ -38,10 +40,11 @@ def _signed_order_json(chain_id: int, block: int | None, account_address: str, o
 @key_options
 @click.argument("account_address", metavar="ACCOUNT", type=ADDRESS)
 @click.option("--venue", type=ADDRESS, required=True, help="The venue that may settle the order.")
-@click.option("--market", type=UINT, required=True)
+@markets_option
+@click.option("--market", type=MARKET_ID, required=True, help="Market id, or its symbol in the market list (--markets).")
 @click.option("--buy/--sell", "is_buy", required=True)
-@click.option("--size", type=UINT, required=True, help="Base units.")
-@click.option("--price", type=UINT, required=True, help="Quote per base, 18 decimals (e.g. 2000e18).")
+@click.option("--size", type=SIZE, required=True, help=SIZE_HELP)
+@click.option("--price", type=QUOTE, required=True, help=PRICE_HELP)
 @click.option("--nonce", type=UINT, required=True, help="Any unused nonce of the signer on this account.")
 @click.option("--deadline", type=UINT, help="Unix time after which the order is dead.")
 @click.option("--ttl", type=DURATION, help="Or: seconds from now (the node's latest block, else the clock); at least 1s.")
@@ -50,9 +53,9 @@ def _signed_order_json(chain_id: int, block: int | None, account_address: str, o
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Also write the signed order JSON here.")
 @json_option
 def sign_order(rpc_url: str | None, chain_id: int | None, keystore: Path, password_file: Path | None,
-               account_address: str, venue: str, market: int, is_buy: bool, size: int, price: int, nonce: int,
-               deadline: int | None, ttl: int | None, allow_expired: bool, allow_zero_size: bool, out: Path | None,
-               as_json: bool) -> None:
+               account_address: str, markets: MarketList | None, venue: str, market: tuple[int, Market | None],
+               is_buy: bool, size: int | Decimal, price: int, nonce: int, deadline: int | None, ttl: int | None,
+               allow_expired: bool, allow_zero_size: bool, out: Path | None, as_json: bool) -> None:
     """Sign an Order for ACCOUNT with the keystore's key (a session key or the owner).
 
     Refused unless asked for: a deadline that is already past and a size of 0 (docs/operations.md).
@@ -80,13 +83,15 @@ def sign_order(rpc_url: str | None, chain_id: int | None, keystore: Path, passwo
         clock = f"the node's latest block (block {block}) is at {now}" if block is not None else f"the clock says {now}"
         raise InvalidInput(f"--deadline {deadline} is not in the future ({clock}): no later block can settle the order; "
                            "give a later --deadline or a --ttl, or pass --allow-expired to sign it anyway")
-    order = Order(venue, market, is_buy, size, price, nonce, deadline)
+    market_id, known = market
+    order = Order(venue, market_id, is_buy, size_units(size, known), price, nonce, deadline)
     signed = OrderSigner(load_key(keystore, password_file).key, chain_id, account_address).sign(order)
     data = _signed_order_json(chain_id, block, signed.account, order, signed.signature, signed.digest, signed.signer)
     if out is not None:
         out.write_text(render.dumps(data) + "\n")
     emit(as_json, data, render.fields([("account", signed.account), ("signer", signed.signer), ("chain", chain_id),
-                                        ("digest", data["digest"]), ("signature", data["signature"])]))
+                                        *views.order_lines(order, markets), ("digest", data["digest"]),
+                                        ("signature", data["signature"])]))
 
 
 def _read_signed_order(source: str) -> tuple[int, str, Order, bytes, str | None]:
@@ -107,9 +112,10 @@ def _read_signed_order(source: str) -> tuple[int, str, Order, bytes, str | None]
 
 @click.command("verify-order")
 @rpc_options
+@markets_option
 @click.argument("source", metavar="FILE", default="-")
 @json_option
-def verify_order(rpc_url: str | None, chain_id: int | None, source: str, as_json: bool) -> None:
+def verify_order(rpc_url: str | None, chain_id: int | None, markets: MarketList | None, source: str, as_json: bool) -> None:
     """Decide a signed order (FILE or - for stdin) off-chain and on-chain; exit 3 when not authorized."""
     signed_chain, account_address, order, signature, claimed_digest = _read_signed_order(source)
     chain = connect(rpc_url, chain_id)
@@ -132,7 +138,7 @@ def verify_order(rpc_url: str | None, chain_id: int | None, source: str, as_json
             "onChain": {"reason": on_chain.reason.label, "code": int(on_chain.reason)},
             "agree": off_chain.reason is on_chain.reason, "authorized": on_chain.reason is Reason.AUTHORIZED}
     emit(as_json, data, render.fields([
-        ("account", account_address), ("signer", off_chain.signer or "-"), ("block", block),
+        ("account", account_address), ("signer", off_chain.signer or "-"), ("block", block), *views.order_lines(order, markets),
         ("off-chain", f"{off_chain.reason.label} ({int(off_chain.reason)})"),
         ("on-chain", f"{on_chain.reason.label} ({int(on_chain.reason)})"),
         ("agree", "yes" if data["agree"] else "NO: report this"),

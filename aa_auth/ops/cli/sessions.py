@@ -11,7 +11,8 @@ from aa_auth.errors import InvalidInput
 from aa_auth.ops import render, views
 from aa_auth.ops.audit import at_block, current_usage
 from aa_auth.ops.cli.common import connect, done, emit, json_option, key_options, load_key, open_account, rpc_options
-from aa_auth.ops.cli.params import ADDRESS, CALL, DURATION, MARKET, UINT
+from aa_auth.ops.cli.params import ADDRESS, CALL, DURATION, MARKET, NOTIONAL_HELP, QUOTE, UINT, markets_option
+from aa_auth.ops.markets import MarketList
 from aa_auth.protocol.scope import scope as build_scope
 from aa_auth.protocol.typed_data import hash_scope
 from aa_auth.protocol.values import UINT32_MAX
@@ -32,9 +33,11 @@ def session() -> None:
 @click.option("--valid-until", type=UINT, help="Unix time the key stops acting.")
 @click.option("--valid-after", type=UINT, default=0, show_default=True, help="Unix time the key starts acting.")
 @click.option("--venue", "venues", type=ADDRESS, multiple=True, required=True, help="Venue allowed to settle (repeat).")
-@click.option("--market", "markets", type=MARKET, multiple=True, required=True,
-              help="ID|any[,max-size=N][,min-price=N][,max-price=N] (repeat); a limit left out is unlimited.")
-@click.option("--max-notional", type=UINT, help="Notional per window (default: unlimited).")
+@markets_option
+@click.option("--market", "market_limits", type=MARKET, multiple=True, required=True,
+              help="ID|SYMBOL|any[,max-size=SIZE][,min-price=PRICE][,max-price=PRICE] (repeat): SIZE and PRICE as "
+                   "sign-order's --size and --price (a decimal point = whole units); a limit left out is unlimited.")
+@click.option("--max-notional", type=QUOTE, help=NOTIONAL_HELP)
 @click.option("--max-orders", type=UINT, help="Orders per window (default: unlimited).")
 @click.option("--window", type=DURATION, default="0", show_default=True, help="Window length; 0 = the whole session.")
 @click.option("--max-gas-fee", type=UINT, default=0, show_default=True, help="Lifetime gas budget in wei for user operations.")
@@ -42,7 +45,8 @@ def session() -> None:
 @json_option
 def session_grant(rpc_url: str | None, chain_id: int | None, keystore: Path, password_file: Path | None,
                   account_address: str, key: str, valid_for: int | None, valid_until: int | None, valid_after: int,
-                  venues: tuple[str, ...], markets: tuple[Any, ...], max_notional: int | None, max_orders: int | None,
+                  venues: tuple[str, ...], markets: MarketList | None, market_limits: tuple[Any, ...],
+                  max_notional: int | None, max_orders: int | None,
                   window: int, max_gas_fee: int, calls: tuple[Any, ...], as_json: bool) -> None:
     """Grant KEY a fixed scope on ACCOUNT (signed by the owner's keystore)."""
     if (valid_for is None) == (valid_until is None):
@@ -51,12 +55,13 @@ def session_grant(rpc_url: str | None, chain_id: int | None, keystore: Path, pas
     target = open_account(chain, account_address)
     optional = {k: v for k, v in (("max_notional_per_window", max_notional), ("max_orders_per_window", max_orders)) if v is not None}
     granted = build_scope(valid_until=valid_until if valid_until is not None else chain.timestamp() + (valid_for or 0),
-                          valid_after=valid_after, venues=venues, markets=markets, window_seconds=window,
+                          valid_after=valid_after, venues=venues, markets=market_limits, window_seconds=window,
                           max_gas_fee=max_gas_fee, calls=calls, **optional)
     receipt = target.grant(load_key(keystore, password_file), key, granted)
     scope_hash = "0x" + hash_scope(granted).hex()
-    done(as_json, chain, receipt, f"granted {key} on {target.address} (scope hash {scope_hash})",
-          account=target.address, key=key, scope=views.scope_json(granted), scopeHash=scope_hash)
+    summary = f"granted {key} on {target.address} (scope hash {scope_hash})\n" + render.fields(views.scope_lines(granted, markets))
+    done(as_json, chain, receipt, summary, account=target.address, key=key, scope=views.scope_json(granted, markets),
+         scopeHash=scope_hash)
 
 
 @session.command("revoke")
@@ -101,9 +106,11 @@ def session_rotate(rpc_url: str | None, chain_id: int | None, keystore: Path, pa
 
 @session.command("list")
 @rpc_options
+@markets_option
 @click.argument("account_address", metavar="ACCOUNT", type=ADDRESS)
 @json_option
-def session_list(rpc_url: str | None, chain_id: int | None, account_address: str, as_json: bool) -> None:
+def session_list(rpc_url: str | None, chain_id: int | None, markets: MarketList | None, account_address: str,
+                 as_json: bool) -> None:
     """Every key ever granted on ACCOUNT, with status, expiry and the current window's usage."""
     chain = connect(rpc_url, chain_id)
     block = int(chain.w3.eth.block_number)
@@ -116,14 +123,14 @@ def session_list(rpc_url: str | None, chain_id: int | None, account_address: str
         window, orders, notional = current_usage(s, now)
         status = key_status(s, now)
         keys.append({"key": key, "status": status.value,
-                     "scope": None if s.scope is None else views.scope_json(s.scope), "currentWindow": window,
+                     "scope": None if s.scope is None else views.scope_json(s.scope, markets), "currentWindow": window,
                      "windowOrders": orders, "windowNotional": str(notional), "gasFeeSpent": str(s.gas_fee_spent)})
         if s.scope is None:
             continue
         rows.append((key, status.value, render.when(s.scope.valid_until),
-                     ", ".join(render.market(m.market) for m in s.scope.markets),
-                     f"{orders}/{render.amount(s.scope.max_orders_per_window, UINT32_MAX)}",
-                     f"{notional:,}/{render.amount(s.scope.max_notional_per_window)}"))
+                     ", ".join(render.market(m.market, markets) for m in s.scope.markets),
+                     f"{orders} of {render.amount(s.scope.max_orders_per_window, UINT32_MAX)}",
+                     f"{render.notional(notional)} of {render.notional(s.scope.max_notional_per_window, cap=True)}"))
     data = {"chainId": chain.chain_id, "blockNumber": block, "blockTimestamp": now, "account": target.address, "keys": keys}
     emit(as_json, data, f"{target.address} on chain {chain.chain_id}, block {block}\n" + render.table(
         ("key", "status", "valid until", "markets", "orders (window)", "notional (window)"), rows))
