@@ -228,9 +228,11 @@ def test_each_key_says_what_it_can_still_cost_the_owner(audited: Audited, report
     assert data[audited.keys["wide"].address] == {"largestOrder": None, "perWindow": None, "currentWindowLeft": None,
                                                   "windowsLeft": 1, "restOfLife": None, "gasFeeLeft": str(10**15)}
     text = report_text(report)
-    assert re.search(rf"worst case/order +{10 * ETHER:,}\n", text) and re.search(r"worst case/order +unbounded\n", text)
-    assert re.search(rf"worst case/life +{left + (1 - current) * 10 * ETHER:,} over {2 - current} window\(s\) left "
-                     rf"\({left:,} in the current one\)", text)
+    assert re.search(rf"worst case/order +{10 * ETHER:,} \(10\)\n", text) and re.search(r"worst case/order +unbounded\n", text)
+    life = left + (1 - current) * 10 * ETHER  # every figure is a notional: raw, then whole quote units
+    windows = "2 windows" if current == 0 else "1 window"
+    assert re.search(rf"worst case/life +{life:,} \({life // ETHER}\) over {windows} left "
+                     rf"\({left:,} \({left // ETHER}\) in the current one\)", text)
     assert re.search(r"worst case +none: the key can no longer act\n", text)
 
 
@@ -246,7 +248,7 @@ def test_the_current_window_has_its_first_and_last_second(audited: Audited, repo
     data = next(k for k in report_json(report)["keys"] if k["key"] == rotated.key)
     assert (data["currentWindow"], data["windowStart"], data["windowEnd"]) == (rotated.current_window, start, rotated.window_end)
     assert (f"window {rotated.current_window} ({when(start)} .. {when(rotated.window_end or 0)}, "
-            f"unix {start} .. {rotated.window_end}): 1 orders") in report_text(report)
+            f"unix {start} .. {rotated.window_end}): 1 order,") in report_text(report)
 
 
 def test_positions_are_read_at_the_recorded_venue(audited: Audited, report: AccountReport) -> None:
