@@ -151,7 +151,11 @@ class Chain:
 
     def fund(self, address: str, wei: int) -> None:
         """Send `wei` from the node's first unlocked account (local chains: eth-tester, anvil)."""
-        sender = self.w3.eth.accounts[0]
+        unlocked = self.w3.eth.accounts
+        if not unlocked:
+            raise InvalidInput("this node has no unlocked account to fund from: fund() serves local chains "
+                               "(embedded, anvil); on a real network send the ETH from a funded key")
+        sender = unlocked[0]
         tx = self.w3.eth.send_transaction({"from": sender, "to": check_address("address", address), "value": Wei(wei)})
         self.w3.eth.wait_for_transaction_receipt(tx)
 

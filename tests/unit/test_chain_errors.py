@@ -49,3 +49,11 @@ def test_a_websocket_url_is_refused_saying_to_use_http(url: str) -> None:
 def test_connect_documents_what_it_accepts() -> None:
     doc = Chain.connect.__doc__ or ""
     assert "ws(s)://" not in doc and "HTTP(S)" in doc
+
+
+def test_fund_on_a_node_without_unlocked_accounts_says_what_to_do() -> None:
+    from types import SimpleNamespace
+
+    node = Chain(w3=SimpleNamespace(eth=SimpleNamespace(accounts=[])), embedded=False)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput, match="no unlocked account to fund from"):
+        node.fund("0x" + "11" * 20, 1)
