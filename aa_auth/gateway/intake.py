@@ -1,0 +1,167 @@
+"""Intake: decide each posted order as the chain would at the followed block, counting what the
+gateway already holds, and hold the accepted ones (SPEC 14.2).
+
+The rule is `aa_auth.protocol.verify.decide`, the one implementation of SPEC section 5; the
+gateway only changes its input: the followed state with the key's held orders added to its
+current window, the nonces held orders reserve marked used, and a key revoked through the gateway
+marked revoked. Everything held will settle in the current window or a later one, so counting it
+against the current window keeps every held order settleable. The reads of holds and the insert
+happen in one store transaction (see aa_auth.gateway.store.base).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from aa_auth.errors import Reason
+from aa_auth.gateway.errors import NotAnAccount, StateUnavailable
+from aa_auth.gateway.follower import Follower, Snapshot
+from aa_auth.gateway.limits import Buckets
+from aa_auth.gateway.metrics import Metrics
+from aa_auth.gateway.settings import Settings
+from aa_auth.gateway.store.base import Holds, Reservation, Status, Store, StoredOrder
+from aa_auth.gateway.wire import IncomingOrder
+from aa_auth.protocol.signatures import recover_signer
+from aa_auth.protocol.typed_data import order_digest
+from aa_auth.protocol.verify import AccountState, SessionStatus, decide, notional, window_usage
+
+__all__ = ["Intake", "Result", "held_state"]
+
+# Gateway reasons of SPEC 14.2 (code null): not section 5 reasons, so no Reason member.
+WRONG_VENUE, NOT_AN_ACCOUNT, THROTTLED, STATE_UNAVAILABLE = "WrongVenue", "NotAnAccount", "Throttled", "StateUnavailable"
+
+
+@dataclass(frozen=True)
+class Result:
+    """One RESULT of POST /v1/orders: `code` is None for a gateway reason."""
+
+    digest: bytes
+    status: Status
+    reason: str
+    code: int | None
+
+    @classmethod
+    def of(cls, digest: bytes, status: Status, reason: Reason | None) -> Result:
+        shown = Reason.AUTHORIZED if reason is None else reason
+        return cls(digest, status, shown.label, int(shown))
+
+    @classmethod
+    def refused(cls, digest: bytes, gateway_reason: str) -> Result:
+        return cls(digest, Status.REJECTED, gateway_reason, None)
+
+
+def held_state(snapshot: Snapshot, signer: str, nonce: int, holds: Holds, nonce_held: bool) -> AccountState:
+    """The account state `decide` reads for `signer`'s order: the followed state plus the gateway's holds."""
+    session = snapshot.session
+    if session is not None and signer != snapshot.owner:
+        scope = session.scope
+        if holds.revoked:
+            session = replace(session, status=SessionStatus.REVOKED)
+        elif session.status is SessionStatus.ACTIVE and scope is not None and snapshot.timestamp >= scope.valid_after:
+            current, orders, spent = window_usage(session, scope, snapshot.timestamp)
+            session = replace(session, window_index=current, window_orders=orders + holds.orders,
+                              window_notional=spent + holds.notional)
+    word = snapshot.word | (1 << (nonce & 255) if nonce_held else 0)
+    return AccountState(
+        chain_id=snapshot.chain_id, account=snapshot.account, owner=snapshot.owner, frozen=snapshot.frozen,
+        timestamp=snapshot.timestamp, sessions={} if session is None else {signer: session},
+        nonce_words={(signer, nonce >> 8): word},
+    )
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    index: int
+    incoming: IncomingOrder
+    digest: bytes
+    signer: str | None  # None: the signature recovers to no one (reason 1)
+
+
+_NO_HOLDS = Holds(0, 0, False)
+
+
+class Intake:
+    def __init__(self, settings: Settings, store: Store, follower: Follower, metrics: Metrics) -> None:
+        self.settings, self.store, self.follower, self.metrics = settings, store, follower, metrics
+        self.signers = Buckets(settings.signer_rate, settings.signer_burst)
+
+    def post(self, orders: Sequence[IncomingOrder]) -> list[Result]:
+        """The results of SPEC 14.2 in request order; accepted orders are durably stored on return."""
+        started = time.perf_counter()
+        results: list[Result | None] = [None] * len(orders)
+        candidates: list[_Candidate] = []
+        for index, incoming in enumerate(orders):
+            digest = order_digest(self.follower.chain_id, incoming.account, incoming.order)
+            refused = self._screen(incoming, digest)
+            if refused is not None:
+                results[index] = refused
+                continue
+            signer = recover_signer(digest, incoming.signature)
+            if signer is not None and self.signers.take(signer) > 0:
+                results[index] = Result.refused(digest, THROTTLED)
+                continue
+            candidates.append(_Candidate(index, incoming, digest, signer))
+        snapshots = self._snapshots(candidates, results)
+        now = time.time()
+        with self.store.reserve() as reservation:
+            for candidate in candidates:
+                if results[candidate.index] is not None:
+                    continue
+                results[candidate.index] = self._reserve(reservation, candidate, snapshots[candidate.index], now)
+        final = [r for r in results if r is not None]
+        for result in final:
+            self.metrics.count(result.status.value, result.reason)
+        self.metrics.intake_seconds.observe(time.perf_counter() - started)
+        return final
+
+    def _screen(self, incoming: IncomingOrder, digest: bytes) -> Result | None:
+        """The gateway's own refusals, before any signature work; and an order already held."""
+        if incoming.order.venue != self.settings.venue:
+            return Result.refused(digest, WRONG_VENUE)
+        try:
+            self.follower.admit(incoming.account)
+        except NotAnAccount:
+            return Result.refused(digest, NOT_AN_ACCOUNT)
+        except StateUnavailable:
+            return Result.refused(digest, STATE_UNAVAILABLE)
+        stored = self.store.order(digest)
+        if stored is not None:  # idempotent re-post: the order's current status
+            return Result.of(digest, stored.status, stored.reason)
+        if self.follower.degraded:
+            return Result.refused(digest, STATE_UNAVAILABLE)
+        return None
+
+    def _snapshots(self, candidates: list[_Candidate], results: list[Result | None]) -> dict[int, Snapshot]:
+        """Read the chain side first, outside the store's transaction (a nonce word may need a node call)."""
+        snapshots = {}
+        for candidate in candidates:
+            try:
+                snapshots[candidate.index] = self.follower.snapshot(
+                    candidate.incoming.account, candidate.signer, candidate.incoming.order.nonce >> 8)
+            except StateUnavailable:
+                results[candidate.index] = Result.refused(candidate.digest, STATE_UNAVAILABLE)
+        return snapshots
+
+    @staticmethod
+    def _reserve(reservation: Reservation, candidate: _Candidate, snapshot: Snapshot, now: float) -> Result:
+        incoming, digest, signer = candidate.incoming, candidate.digest, candidate.signer
+        stored = reservation.existing(digest)
+        if stored is not None:  # the same order twice in this request, or posted concurrently
+            return Result.of(digest, stored.status, stored.reason)
+        account, order = incoming.account, incoming.order
+        if signer is None:  # decide stops at check 1 and reads no state
+            state = held_state(snapshot, snapshot.owner, order.nonce, _NO_HOLDS, False)
+        else:
+            holds = reservation.holds(account, signer)
+            state = held_state(snapshot, signer, order.nonce, holds, reservation.nonce_held(account, signer, order.nonce))
+        decision = decide(state, order, incoming.signature)
+        if not decision.ok or decision.signer is None:
+            return Result.of(digest, Status.REJECTED, decision.reason)
+        windowed = decision.signer != snapshot.owner
+        charge = notional(order.size, order.price) if windowed else 0
+        assert charge is not None  # check 14 passed
+        reservation.hold(StoredOrder(digest, account, decision.signer, order, incoming.signature, Status.ACCEPTED,
+                                     Reason.AUTHORIZED, None, None, windowed, charge, now))
+        return Result.of(digest, Status.ACCEPTED, Reason.AUTHORIZED)

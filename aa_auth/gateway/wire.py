@@ -1,0 +1,227 @@
+"""SPEC 14.1 on the wire: request bodies decoded by msgspec against typed records, then checked
+field by field, so a 400 names the exact field (`orders[3].order.size`) and says what to fix.
+
+uint256 quantities are decimal strings or JSON integers; msgspec already refuses floats,
+exponents (JSON numbers with `e` are floats), negatives and anything not matching the patterns
+below, and `_uint` refuses what does not fit the field's type. Addresses must be checksummed or
+all lower case. The records double as the OpenAPI request schemas (aa_auth.gateway.openapi).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Annotated, Any, TypeVar
+
+import msgspec
+
+from aa_auth.errors import AAAuthError
+from aa_auth.gateway.errors import InvalidRequest
+from aa_auth.protocol.orders import Order
+from aa_auth.protocol.values import check_address
+
+__all__ = ["GrantRequest", "IncomingOrder", "OrdersRequest", "RevocationRequest", "decode", "encode",
+           "parse_grant", "parse_orders", "parse_revocation", "uint_text"]
+
+_DECIMAL = "^(0|[1-9][0-9]{0,77})$"
+_ADDRESS = "^0x[0-9a-fA-F]{40}$"
+_HEX = "^0x([0-9a-fA-F]{2})*$"
+_SELECTOR = "^0x[0-9a-fA-F]{8}$"
+_EXPLAINED = {  # msgspec quotes the pattern; a client wants to read what the field takes
+    f"`str` matching regex '{_DECIMAL}'": "a decimal string without sign, exponent or leading zeros, or a JSON integer",
+    f"`str` matching regex '{_ADDRESS}'": "a 0x-prefixed 20-byte hex address",
+    f"`str` matching regex '{_HEX}'": "0x-prefixed hex bytes",
+    f"`str` matching regex '{_SELECTOR}'": "a 0x-prefixed 4-byte selector",
+    "`int` >= 0": "a non-negative integer",
+    "`int | str`": "a decimal string or a JSON integer (no floats)",
+}
+
+Uint = Annotated[int, msgspec.Meta(ge=0)] | Annotated[str, msgspec.Meta(pattern=_DECIMAL)]
+Address = Annotated[str, msgspec.Meta(pattern=_ADDRESS)]
+HexBytes = Annotated[str, msgspec.Meta(pattern=_HEX)]
+
+
+class _Record(msgspec.Struct, forbid_unknown_fields=True):
+    pass
+
+
+class OrderBody(_Record, rename="camel"):
+    venue: Address
+    market: Uint
+    is_buy: bool
+    size: Uint
+    price: Uint
+    nonce: Uint
+    deadline: Uint
+
+
+class SignedOrderBody(_Record):
+    account: Address
+    order: OrderBody
+    signature: HexBytes
+
+
+class OrdersRequest(_Record):
+    orders: list[SignedOrderBody]
+
+
+class MarketLimitBody(_Record, rename="camel"):
+    market: Uint
+    max_order_size: Uint
+    min_price: Uint
+    max_price: Uint
+
+
+class CallPermissionBody(_Record, rename="camel"):
+    target: Address
+    selector: Annotated[str, msgspec.Meta(pattern=_SELECTOR)]
+    max_value: Uint
+
+
+class ScopeBody(_Record, rename="camel"):
+    valid_after: Uint
+    valid_until: Uint
+    venues: list[Address]
+    markets: list[MarketLimitBody]
+    max_notional_per_window: Uint
+    max_orders_per_window: Uint
+    window_seconds: Uint
+    max_gas_fee: Uint
+    calls: list[CallPermissionBody]
+
+
+class GrantBody(_Record):
+    account: Address
+    key: Address
+    scope: ScopeBody
+    deadline: Uint
+    signature: HexBytes
+
+
+class RevocationBody(_Record):
+    account: Address
+    key: Address
+    signature: HexBytes
+
+
+@dataclass(frozen=True, slots=True)
+class IncomingOrder:
+    account: str
+    order: Order
+    signature: bytes
+
+
+@dataclass(frozen=True)
+class GrantRequest:
+    """A grant as `grantSessionWithSig` takes it; `scope` is the ABI tuple, not yet checked by the
+    grant rules (the chain's simulation names the rule a bad scope breaks)."""
+
+    account: str
+    key: str
+    scope: tuple[Any, ...]
+    venues: tuple[str, ...]
+    deadline: int
+    signature: bytes
+
+
+@dataclass(frozen=True)
+class RevocationRequest:
+    account: str
+    key: str
+    signature: bytes
+
+
+T = TypeVar("T")
+
+
+def decode(body: bytes, record: type[T]) -> T:
+    """`body` as `record`, or InvalidRequest naming the first field that does not fit."""
+    try:
+        return msgspec.json.decode(body, type=record)
+    except msgspec.ValidationError as exc:
+        text, _, where = str(exc).partition(" - at `$")
+        for quoted, meaning in _EXPLAINED.items():
+            text = text.replace(quoted, meaning)
+        raise InvalidRequest(f"{where.rstrip('`').lstrip('.') or 'body'}: {text}") from None
+    except msgspec.DecodeError as exc:
+        raise InvalidRequest(f"body: not valid JSON ({exc})") from None
+
+
+def encode(data: Any) -> bytes:
+    return msgspec.json.encode(data)
+
+
+def uint_text(value: int) -> str:
+    """uint256 values leave as decimal strings: JavaScript's numbers lose precision past 2**53."""
+    return str(value)
+
+
+def _uint(path: str, value: int | str, bits: int = 256) -> int:
+    number = int(value)
+    if number >> bits:
+        raise InvalidRequest(f"{path}: does not fit in uint{bits} (at most 2**{bits}-1), got {value}")
+    return number
+
+
+@lru_cache(maxsize=65_536)  # checksumming costs tens of µs, and bots send the same few addresses again and again
+def _checksummed(text: str) -> str:
+    return check_address("address", text)
+
+
+def _address(path: str, text: str) -> str:
+    try:
+        return _checksummed(text)
+    except AAAuthError as exc:
+        raise InvalidRequest(f"{path}: {str(exc).removeprefix('address ')}") from None
+
+
+def _order(path: str, body: OrderBody) -> Order:
+    return Order(
+        venue=_address(f"{path}.venue", body.venue),
+        market=_uint(f"{path}.market", body.market),
+        is_buy=body.is_buy,
+        size=_uint(f"{path}.size", body.size),
+        price=_uint(f"{path}.price", body.price),
+        nonce=_uint(f"{path}.nonce", body.nonce),
+        deadline=_uint(f"{path}.deadline", body.deadline),
+    )
+
+
+def parse_orders(body: bytes, max_orders: int) -> list[IncomingOrder]:
+    """`{"orders": [SIGNED_ORDER, ...]}` with 1 to `max_orders` entries; nothing of a bad request is kept."""
+    request = decode(body, OrdersRequest)
+    if not 1 <= len(request.orders) <= max_orders:
+        raise InvalidRequest(f"orders: send 1 to {max_orders} orders per request, got {len(request.orders)}")
+    return [
+        IncomingOrder(_address(f"orders[{i}].account", signed.account), _order(f"orders[{i}].order", signed.order),
+                      bytes.fromhex(signed.signature[2:]))
+        for i, signed in enumerate(request.orders)
+    ]
+
+
+def parse_grant(body: bytes) -> GrantRequest:
+    grant = decode(body, GrantBody)
+    s = grant.scope
+    venues = tuple(_address(f"scope.venues[{i}]", v) for i, v in enumerate(s.venues))
+    markets = [(_uint(f"scope.markets[{i}].market", m.market), _uint(f"scope.markets[{i}].maxOrderSize", m.max_order_size),
+                _uint(f"scope.markets[{i}].minPrice", m.min_price), _uint(f"scope.markets[{i}].maxPrice", m.max_price))
+               for i, m in enumerate(s.markets)]
+    calls = [(_address(f"scope.calls[{i}].target", c.target), bytes.fromhex(c.selector[2:]),
+              _uint(f"scope.calls[{i}].maxValue", c.max_value)) for i, c in enumerate(s.calls)]
+    scope = (_uint("scope.validAfter", s.valid_after, 48), _uint("scope.validUntil", s.valid_until, 48), list(venues), markets,
+             _uint("scope.maxNotionalPerWindow", s.max_notional_per_window),
+             _uint("scope.maxOrdersPerWindow", s.max_orders_per_window, 32),
+             _uint("scope.windowSeconds", s.window_seconds, 32), _uint("scope.maxGasFee", s.max_gas_fee), calls)
+    return GrantRequest(_address("account", grant.account), _address("key", grant.key), scope, venues,
+                        _uint("deadline", grant.deadline), bytes.fromhex(grant.signature[2:]))
+
+
+def parse_revocation(body: bytes) -> RevocationRequest:
+    revocation = decode(body, RevocationBody)
+    return RevocationRequest(_address("account", revocation.account), _address("key", revocation.key),
+                             bytes.fromhex(revocation.signature[2:]))
+
+
+def is_digest(text: str) -> bool:
+    return re.fullmatch("0x[0-9a-fA-F]{64}", text) is not None
