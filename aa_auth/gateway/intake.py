@@ -103,13 +103,12 @@ class Intake:
                 results[index] = Result.refused(digest, THROTTLED)
                 continue
             candidates.append(_Candidate(index, incoming, digest, signer))
-        snapshots = self._snapshots(candidates, results)
+        self._prefetch(candidates, results)
         now = time.time()
         with self.store.reserve() as reservation:
             for candidate in candidates:
-                if results[candidate.index] is not None:
-                    continue
-                results[candidate.index] = self._reserve(reservation, candidate, snapshots[candidate.index], now)
+                if results[candidate.index] is None:
+                    results[candidate.index] = self._reserve(reservation, candidate, now)
         final = [r for r in results if r is not None]
         for result in final:
             self.metrics.count(result.status.value, result.reason)
@@ -133,28 +132,30 @@ class Intake:
             return Result.refused(digest, STATE_UNAVAILABLE)
         return None
 
-    def _snapshots(self, candidates: list[_Candidate], results: list[Result | None]) -> dict[int, Snapshot]:
-        """Read the chain side first, outside the store's transaction (a nonce word may need a node call)."""
-        snapshots = {}
+    def _prefetch(self, candidates: list[_Candidate], results: list[Result | None]) -> None:
+        """Read the signers' nonce words before the store's transaction, so node calls do not hold its lock."""
         for candidate in candidates:
             try:
-                snapshots[candidate.index] = self.follower.snapshot(
-                    candidate.incoming.account, candidate.signer, candidate.incoming.order.nonce >> 8)
+                self.follower.snapshot(candidate.incoming.account, candidate.signer, candidate.incoming.order.nonce >> 8)
             except StateUnavailable:
                 results[candidate.index] = Result.refused(candidate.digest, STATE_UNAVAILABLE)
-        return snapshots
 
-    @staticmethod
-    def _reserve(reservation: Reservation, candidate: _Candidate, snapshot: Snapshot, now: float) -> Result:
+    def _reserve(self, reservation: Reservation, candidate: _Candidate, now: float) -> Result:
         incoming, digest, signer = candidate.incoming, candidate.digest, candidate.signer
         stored = reservation.existing(digest)
         if stored is not None:  # the same order twice in this request, or posted concurrently
             return Result.of(digest, stored.status, stored.reason)
         account, order = incoming.account, incoming.order
+        # The holds first (that locks the key's row), then the followed state: a settlement that released
+        # holds has committed before this transaction, and the follower had read its block by then.
+        holds = _NO_HOLDS if signer is None else reservation.holds(account, signer)
+        try:
+            snapshot = self.follower.snapshot(account, signer, order.nonce >> 8)
+        except StateUnavailable:
+            return Result.refused(digest, STATE_UNAVAILABLE)
         if signer is None:  # decide stops at check 1 and reads no state
-            state = held_state(snapshot, snapshot.owner, order.nonce, _NO_HOLDS, False)
+            state = held_state(snapshot, snapshot.owner, order.nonce, holds, False)
         else:
-            holds = reservation.holds(account, signer)
             state = held_state(snapshot, signer, order.nonce, holds, reservation.nonce_held(account, signer, order.nonce))
         decision = decide(state, order, incoming.signature)
         if not decision.ok or decision.signer is None:

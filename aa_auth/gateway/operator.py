@@ -26,20 +26,16 @@ class Operator:
         self.tx = TxSender(chain, key, key.address, policy, log.info)
         self._lock = threading.Lock()
 
-    def send(self, to: str, data: str, record: Callable[[bytes, bytes], bool] = lambda _h, _r: True) -> bytes | None:
+    def send(self, to: str, data: str, record: Callable[[bytes], bool] = lambda _: True) -> bytes | None:
         """Sign a call of `data` to `to` (a revert in the gas estimate raises its named error), let `record`
-        store the hash and raw transaction, and send it only if `record` agreed. Returns the hash, or None."""
+        store the transaction's hash, and send it only if `record` agreed. Returns the hash, or None."""
         with self._lock:
             raw = self.tx.sign({"to": to, "data": data, "value": 0})
             tx_hash = keccak(raw)
-            if not record(tx_hash, raw):
+            if not record(tx_hash):
                 return None
-            self.rebroadcast(raw)
+            try:
+                self.tx.w3.eth.send_raw_transaction(raw)
+            except Exception as exc:
+                raise Chain.named_error(exc) from None
         return tx_hash
-
-    def rebroadcast(self, raw: bytes) -> None:
-        """Send a signed transaction (again); the node refuses it when its nonce is used, and says so."""
-        try:
-            self.tx.w3.eth.send_raw_transaction(raw)
-        except Exception as exc:
-            raise Chain.named_error(exc) from None

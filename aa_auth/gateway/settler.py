@@ -3,13 +3,15 @@
 A batch goes out when `--batch-max` orders wait or the oldest has waited `--batch-wait` seconds.
 Just before sending, every order of the batch is decided again at the node's latest block, in
 batch order, as `consumeOrder` will see them (verify.Verifier); those that now fail are rejected
-with their reason. The transaction's hash and raw bytes are stored, and its orders marked
+with their reason. The transaction's hash is stored, and its orders marked
 submitted, before it is sent, so a gateway killed at any point finds it again on restart. One
 batch is in flight at a time. It is final when its block is `--confirmations` deep, still
 canonical, and the follower has read that block (so releasing the holds never undercounts a
 window); then each order is settled or rejected from the venue's events. A transaction the node
-no longer knows is sent again as is; one whose nonce went to another, or that reverted as a
-whole, returns its orders to accepted, to be re-checked and sent again.
+no longer knows (dropped, reorged out, or never sent because the gateway died first), or one that
+reverted as a whole, returns its orders to accepted, to be re-checked and sent again; an order
+whose nonce is then found used is looked up in its earlier transactions, in case one of them was
+mined after all, so it is reported settled, never rejected for its own settlement.
 """
 
 from __future__ import annotations
@@ -89,7 +91,7 @@ class Settler:
             return True
         digests = [o.digest for o in keep]
         data = self.venue.contract.encode_abi("settle", args=[[(o.account, o.order.as_abi(), o.signature) for o in keep]])
-        tx_hash = self.operator.send(self.settings.venue, data, lambda h, raw: self.store.submit(digests, h, raw))
+        tx_hash = self.operator.send(self.settings.venue, data, lambda h: self.store.submit(digests, h))
         if tx_hash is not None:
             self.metrics.batches.inc()
             self.metrics.count("submitted", Reason.AUTHORIZED.label, len(keep))
@@ -113,6 +115,9 @@ class Settler:
             decision = verifiers[order.account].consume(order.order, order.signature)
             if decision.ok:
                 keep.append(order)
+            elif decision.reason is Reason.NONCE_ALREADY_USED and (earlier := self._settled_before(order)) is not None:
+                if self.store.settle_late(order.digest, *earlier):  # its own dropped transaction was mined elsewhere
+                    self.metrics.count("settled", Reason.AUTHORIZED.label)
             else:
                 reasons[order.digest] = decision.reason
         return keep, reasons
@@ -146,18 +151,25 @@ class Settler:
         return True
 
     def _unmined(self, batch: SentBatch) -> bool:
-        """Not mined: still pending, dropped (send it again as is), or replaced (requeue its orders)."""
+        """Not mined: still pending (wait), or unknown to the node: dropped, reorged out, or never sent
+        because the gateway died first. Its orders return to accepted, to be re-checked and sent again."""
         try:
             self.chain.w3.eth.get_transaction(batch.tx_hash)  # type: ignore[arg-type]
-            return False  # pending: wait
+            return False
         except TransactionNotFound:
             pass
-        try:
-            self.operator.rebroadcast(batch.raw)
-            log.info("settler: %s was unknown to the node; sent it again", "0x" + batch.tx_hash.hex())
-        except NODE_ERRORS as exc:
-            if isinstance(exc, OSError):
-                raise
-            log.warning("settler: %s cannot be sent again (%s); its orders return to accepted", "0x" + batch.tx_hash.hex(), exc)
-            self.store.requeue(batch.tx_hash)
+        log.warning("settler: %s is unknown to the node; its orders return to accepted", "0x" + batch.tx_hash.hex())
+        moved = self.store.requeue(batch.tx_hash)
+        self.metrics.count("accepted", Reason.AUTHORIZED.label, len(moved))
         return True
+
+    def _settled_before(self, order: StoredOrder) -> tuple[bytes, int] | None:
+        """(tx hash, block) of a dropped transaction of this order that was mined after all and settled it."""
+        for tx_hash in self.store.dropped_batches(order.digest):
+            try:
+                receipt = self.chain.w3.eth.get_transaction_receipt(tx_hash)  # type: ignore[arg-type]
+            except TransactionNotFound:
+                continue
+            if receipt["status"] == 1 and any(o.digest == order.digest and o.settled for o in self.venue.outcomes(receipt)):
+                return tx_hash, int(receipt["blockNumber"])
+        return None

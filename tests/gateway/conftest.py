@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import itertools
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,3 +37,12 @@ def node() -> Iterator[Node]:
 def gw(node: Node, tmp_path: Path) -> Iterator[Venue]:
     with venue(node.chain, node.stack, node.operator, tmp_path / "gateway.db") as v:
         yield v
+
+
+@pytest.fixture
+def open_venue(node: Node, tmp_path: Path) -> Iterator[Callable[..., Venue]]:
+    """Open a gateway with other settings (e.g. a long --batch-wait that keeps orders held)."""
+    names = itertools.count()
+    with ExitStack() as stack:
+        yield lambda **overrides: stack.enter_context(venue(node.chain, node.stack, node.operator,
+                                                            tmp_path / f"gateway-{next(names)}.db", **overrides))

@@ -80,10 +80,9 @@ class Event:
 
 @dataclass(frozen=True)
 class SentBatch:
-    """A settle transaction whose hash was recorded before it was sent."""
+    """A settle transaction whose hash was recorded before it was sent, and its submitted orders."""
 
     tx_hash: bytes
-    raw: bytes
     digests: tuple[bytes, ...]
 
 
@@ -131,13 +130,13 @@ class Store(ABC):
         (an order that is no longer accepted, e.g. already submitted, is left alone)."""
 
     @abstractmethod
-    def submit(self, digests: Sequence[bytes], tx_hash: bytes, raw: bytes) -> bool:
+    def submit(self, digests: Sequence[bytes], tx_hash: bytes) -> bool:
         """Record the batch's transaction and move all its orders from accepted to submitted, or change
         nothing and return False when one of them is no longer accepted."""
 
     @abstractmethod
     def sent(self) -> list[SentBatch]:
-        """Batches whose transaction is recorded and not yet resolved, oldest first."""
+        """Batches whose transaction is recorded and not yet final or dropped, oldest first."""
 
     @abstractmethod
     def resolve(self, tx_hash: bytes, block_number: int, outcomes: Mapping[bytes, Reason]) -> None:
@@ -147,6 +146,14 @@ class Store(ABC):
     @abstractmethod
     def requeue(self, tx_hash: bytes) -> list[bytes]:
         """The batch's transaction was dropped or reorged out: its submitted orders return to accepted."""
+
+    @abstractmethod
+    def dropped_batches(self, digest: bytes) -> list[bytes]:
+        """Hashes of the dropped transactions the order was in (one of them may still have been mined)."""
+
+    @abstractmethod
+    def settle_late(self, digest: bytes, tx_hash: bytes, block_number: int) -> bool:
+        """An accepted order turned out settled by an earlier transaction of its own: mark it settled."""
 
     @abstractmethod
     def revoke(self, account: str, key: str) -> list[bytes]:

@@ -44,8 +44,10 @@ CREATE TABLE IF NOT EXISTS holds (
 );
 CREATE TABLE IF NOT EXISTS accounts (account TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS batches (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT, tx_hash BLOB NOT NULL UNIQUE, raw BLOB NOT NULL, resolved INTEGER NOT NULL
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, tx_hash BLOB NOT NULL UNIQUE,
+    state TEXT NOT NULL  -- sent, final, or dropped (its orders went back to accepted)
 );
+CREATE TABLE IF NOT EXISTS order_batches (digest BLOB NOT NULL, tx_hash BLOB NOT NULL, PRIMARY KEY (digest, tx_hash));
 CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     digest BLOB NOT NULL, account TEXT NOT NULL, signer TEXT NOT NULL, status TEXT NOT NULL,
@@ -215,30 +217,32 @@ class SqliteStore(Store):
             return moved
         return self._write(work) if reasons else []
 
-    def submit(self, digests: Sequence[bytes], tx_hash: bytes, raw: bytes) -> bool:
+    def submit(self, digests: Sequence[bytes], tx_hash: bytes) -> bool:
         def work(db: sqlite3.Connection) -> bool:
             marks = ",".join("?" * len(digests))
             rows = db.execute(f"SELECT * FROM orders WHERE status = 'accepted' AND digest IN ({marks})", list(digests)).fetchall()
             if len(rows) != len(set(digests)):
                 return False
-            db.execute("INSERT INTO batches (tx_hash, raw, resolved) VALUES (?, ?, 0)", (tx_hash, raw))
+            db.execute("INSERT INTO batches (tx_hash, state) VALUES (?, 'sent')", (tx_hash,))
             for row in rows:
+                db.execute("INSERT INTO order_batches (digest, tx_hash) VALUES (?, ?)", (row["digest"], tx_hash))
                 _move(db, row, Status.SUBMITTED, Reason.AUTHORIZED, tx_hash, None)
             return True
         return self._write(work)
 
     def sent(self) -> list[SentBatch]:
-        batches = self._read("SELECT tx_hash, raw FROM batches WHERE resolved = 0 ORDER BY seq")
-        return [SentBatch(b["tx_hash"], b["raw"], tuple(r[0] for r in self._read(
+        batches = self._read("SELECT tx_hash FROM batches WHERE state = 'sent' ORDER BY seq")
+        return [SentBatch(b["tx_hash"], tuple(r[0] for r in self._read(
             "SELECT digest FROM orders WHERE tx_hash = ? AND status = 'submitted' ORDER BY seq", (b["tx_hash"],))))
             for b in batches]
 
-    def _finish(self, db: sqlite3.Connection, tx_hash: bytes, outcome: Callable[[sqlite3.Row], tuple[Status, Reason, int | None]]) -> list[bytes]:
+    def _finish(self, db: sqlite3.Connection, tx_hash: bytes, state: str,
+                outcome: Callable[[sqlite3.Row], tuple[Status, Reason, int | None]]) -> list[bytes]:
         rows = db.execute("SELECT * FROM orders WHERE tx_hash = ? AND status = 'submitted'", (tx_hash,)).fetchall()
         for row in rows:
             status, reason, block = outcome(row)
             _move(db, row, status, reason, tx_hash if status is not Status.ACCEPTED else None, block)
-        db.execute("UPDATE batches SET resolved = 1 WHERE tx_hash = ?", (tx_hash,))
+        db.execute("UPDATE batches SET state = ? WHERE tx_hash = ?", (state, tx_hash))
         return [row["digest"] for row in rows]
 
     def resolve(self, tx_hash: bytes, block_number: int, outcomes: Mapping[bytes, Reason]) -> None:
@@ -247,10 +251,23 @@ class SqliteStore(Store):
             if reason is None:
                 return Status.ACCEPTED, Reason.AUTHORIZED, None
             return (Status.SETTLED if reason is Reason.AUTHORIZED else Status.REJECTED), reason, block_number
-        self._write(lambda db: self._finish(db, tx_hash, outcome))
+        self._write(lambda db: self._finish(db, tx_hash, "final", outcome))
 
     def requeue(self, tx_hash: bytes) -> list[bytes]:
-        return self._write(lambda db: self._finish(db, tx_hash, lambda _: (Status.ACCEPTED, Reason.AUTHORIZED, None)))
+        return self._write(lambda db: self._finish(db, tx_hash, "dropped", lambda _: (Status.ACCEPTED, Reason.AUTHORIZED, None)))
+
+    def dropped_batches(self, digest: bytes) -> list[bytes]:
+        query = ("SELECT b.tx_hash FROM order_batches o JOIN batches b ON b.tx_hash = o.tx_hash "
+                 "WHERE o.digest = ? AND b.state = 'dropped' ORDER BY b.seq")
+        return [r[0] for r in self._read(query, (digest,))]
+
+    def settle_late(self, digest: bytes, tx_hash: bytes, block_number: int) -> bool:
+        def work(db: sqlite3.Connection) -> bool:
+            row = db.execute("SELECT * FROM orders WHERE digest = ? AND status = 'accepted'", (digest,)).fetchone()
+            if row is not None:
+                _move(db, row, Status.SETTLED, Reason.AUTHORIZED, tx_hash, block_number)
+            return row is not None
+        return self._write(work)
 
     def revoke(self, account: str, key: str) -> list[bytes]:
         def work(db: sqlite3.Connection) -> list[bytes]:
