@@ -31,6 +31,9 @@ __all__ = ["Intake", "Result", "held_state"]
 
 # Gateway reasons of SPEC 14.2 (code null): not section 5 reasons, so no Reason member.
 WRONG_VENUE, NOT_AN_ACCOUNT, THROTTLED, STATE_UNAVAILABLE = "WrongVenue", "NotAnAccount", "Throttled", "StateUnavailable"
+# The digest does not cover the signer: two keys of one account signing the very same order share it. The
+# gateway keys orders by digest (GET /v1/orders/{digest}), so it holds the first and refuses the second.
+DUPLICATE_DIGEST = "DuplicateDigest"
 
 
 @dataclass(frozen=True)
@@ -116,7 +119,7 @@ class Intake:
         return final
 
     def _screen(self, incoming: IncomingOrder, digest: bytes) -> Result | None:
-        """The gateway's own refusals, before any signature work; and an order already held."""
+        """The gateway's own refusals, before any signature work."""
         if incoming.order.venue != self.settings.venue:
             return Result.refused(digest, WRONG_VENUE)
         try:
@@ -125,9 +128,6 @@ class Intake:
             return Result.refused(digest, NOT_AN_ACCOUNT)
         except StateUnavailable:
             return Result.refused(digest, STATE_UNAVAILABLE)
-        stored = self.store.order(digest)
-        if stored is not None:  # idempotent re-post: the order's current status
-            return Result.of(digest, stored.status, stored.reason)
         if self.follower.degraded:
             return Result.refused(digest, STATE_UNAVAILABLE)
         return None
@@ -140,11 +140,20 @@ class Intake:
             except StateUnavailable:
                 results[candidate.index] = Result.refused(candidate.digest, STATE_UNAVAILABLE)
 
+    @staticmethod
+    def _known(stored: StoredOrder, signer: str | None) -> Result:
+        """An order whose digest the gateway has: posting it again is idempotent (its current status)."""
+        if signer == stored.signer:
+            return Result.of(stored.digest, stored.status, stored.reason)
+        if signer is None:  # recover_signer's None is SPEC reason 1
+            return Result.of(stored.digest, Status.REJECTED, Reason.BAD_SIGNATURE)
+        return Result.refused(stored.digest, DUPLICATE_DIGEST)
+
     def _reserve(self, reservation: Reservation, candidate: _Candidate, now: float) -> Result:
         incoming, digest, signer = candidate.incoming, candidate.digest, candidate.signer
         stored = reservation.existing(digest)
-        if stored is not None:  # the same order twice in this request, or posted concurrently
-            return Result.of(digest, stored.status, stored.reason)
+        if stored is not None:
+            return self._known(stored, signer)
         account, order = incoming.account, incoming.order
         # The holds first (that locks the key's row), then the followed state: a settlement that released
         # holds has committed before this transaction, and the follower had read its block by then.

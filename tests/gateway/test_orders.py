@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from aa_auth.protocol.scope import market_limit
-from tests.gateway.harness import MARKET, E, Venue, until
+from aa_auth.protocol.signer import OrderSigner
+from tests.gateway.harness import MARKET, E, Venue, until, wire
 
 pytestmark = pytest.mark.anvil
 
@@ -77,6 +78,21 @@ def test_reposting_is_idempotent_and_rejected_orders_are_not_stored(open_venue: 
     (again,) = gw.post(signed)
     assert (again["status"], again["reason"], again["code"]) == ("settled", "Authorized", 0)
     assert gw.account.nonce_bitmap(bot.address, 0) == 1  # settled once
+
+
+def test_the_same_order_signed_by_a_second_key_is_refused_as_a_duplicate_digest(open_venue: Callable[..., Venue]) -> None:
+    gw = open_venue(**HELD)
+    bot, other = gw.grant(), gw.grant()
+    gw.followed()
+    first = gw.sign(bot)
+    second = OrderSigner(other.key, gw.chain.chain_id, gw.account.address).sign(first.order)
+    assert second.digest == first.digest  # the digest covers the order and the account, not the signer
+    broken = {**wire(first), "signature": "0x" + bytes(65).hex()}
+    held, duplicate, unsigned = gw.post(first, second, broken)
+    assert held["status"] == "accepted"
+    assert (duplicate["status"], duplicate["reason"], duplicate["code"]) == ("rejected", "DuplicateDigest", None)
+    assert (unsigned["status"], unsigned["reason"], unsigned["code"]) == ("rejected", "BadSignature", 1)
+    assert gw.status(first.digest)["signer"] == bot.address
 
 
 def _at_once(count: int, work: Callable[[int], Any]) -> list[Any]:
