@@ -19,11 +19,11 @@ def _free_port() -> int:
 
 
 @contextmanager
-def running_anvil(timeout: float = 30.0, extra_args: tuple[str, ...] = ()) -> Iterator[str]:
-    """Yields the node's URL; the process is stopped on exit. Fails loudly when anvil is missing."""
+def running_anvil(timeout: float = 30.0, extra_args: tuple[str, ...] = (), port: int | None = None) -> Iterator[str]:
+    """Yields the node's URL (on `port`, else a free one); the process is stopped on exit. Fails loudly when anvil is missing."""
     if not ANVIL.exists():
         raise RuntimeError(f"anvil not found at {ANVIL}: run `npm ci` in the checkout")
-    port = _free_port()
+    port = _free_port() if port is None else port
     proc = subprocess.Popen(
         [str(ANVIL), "--host", "127.0.0.1", "--port", str(port), "--silent", "--hardfork", "prague", *extra_args],
         stdout=subprocess.DEVNULL,

@@ -75,14 +75,13 @@ def serving(gateway: Gateway) -> Iterator[str]:
 
 
 @dataclass
-class Venue:
-    """One gateway on one fresh account, and helpers to act as its owner and its bots."""
+class Client:
+    """A gateway at `url` serving a fresh account, and helpers to act as the account's owner and its bots."""
 
     chain: Chain
     stack: Stack
     url: str
     http: httpx.Client
-    gateway: Gateway
     account: SmartAccount
     owner: LocalAccount
     nonces: dict[str, int] = field(default_factory=dict)
@@ -132,10 +131,17 @@ class Venue:
                      f"status {status}")
 
     def followed(self) -> int:
-        """Wait until the follower has read the node's latest block; returns it."""
+        """Wait until the gateway's follower has read the node's latest block; returns it."""
         block = int(self.chain.w3.eth.block_number)
-        until(lambda: self.gateway.follower.head >= block, 20, f"the follower to reach block {block}")
+        until(lambda: self.http.get("/healthz").json()["block"] >= block, 20, f"the follower to reach block {block}")
         return block
+
+
+@dataclass
+class Venue(Client):
+    """A Client of a gateway running in this process (its parts can be inspected)."""
+
+    gateway: Gateway = field(kw_only=True)
 
 
 def wire(order: SignedOrder | dict[str, Any]) -> dict[str, Any]:
@@ -157,11 +163,17 @@ def settings_for(url: str, stack: Stack, db: Path, **overrides: Any) -> Settings
 @contextmanager
 def venue(chain: Chain, stack: Stack, operator: LocalAccount, db: Path, **overrides: Any) -> Iterator[Venue]:
     """A fresh account with a funded owner, and a gateway serving the stack's venue."""
-    owner = fresh_key(chain, "owner")
-    account, _ = create_account(chain, stack, owner, owner.address)
+    account, owner = new_account(chain, stack)
     gateway = Gateway(settings_for(chain_url(chain), stack, db, **overrides), operator, Chain.connect(chain_url(chain)))
     with serving(gateway) as url, httpx.Client(base_url=url, timeout=30) as http:
-        yield Venue(chain, stack, url, http, gateway, account, owner)
+        yield Venue(chain, stack, url, http, account, owner, gateway=gateway)
+
+
+def new_account(chain: Chain, stack: Stack) -> tuple[SmartAccount, LocalAccount]:
+    """A fresh account of the stack's factory, and its funded owner."""
+    owner = fresh_key(chain, "owner")
+    account, _ = create_account(chain, stack, owner, owner.address)
+    return account, owner
 
 
 def chain_url(chain: Chain) -> str:
