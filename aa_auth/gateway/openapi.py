@@ -93,6 +93,13 @@ def _path(name: str, schema: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"name": name, "in": "path", "required": True, "schema": schema}]
 
 
+def _linked(answers: dict[str, Any]) -> dict[str, Any]:
+    """The first result's digest leads to GET /v1/orders/{digest} (OpenAPI links, for clients and fuzzers)."""
+    answers["200"]["links"] = {"GetOrder": {"operationId": "getOrder",
+                                            "parameters": {"digest": "$response.body#/results/0/digest"}}}
+    return answers
+
+
 @cache
 def document() -> dict[str, Any]:
     _, requests = msgspec.json.schema_components([OrdersRequest, GrantBody, RevocationBody], ref_template=_REF)
@@ -104,9 +111,10 @@ def document() -> dict[str, Any]:
             "/v1/orders": {"post": {
                 "summary": "Post signed orders (1 to --max-orders-per-request); one result each, in request order",
                 "requestBody": _body("OrdersRequest"),
-                "responses": _answers("200", "OrderResults", "one result per order", ("400", "413"))}},
+                "responses": _linked(_answers("200", "OrderResults", "one result per order", ("400", "413")))}},
             "/v1/orders/{digest}": {"get": {
-                "summary": "One order the gateway accepted, with its status", "parameters": _path("digest", _HASH),
+                "summary": "One order the gateway accepted, with its status", "operationId": "getOrder",
+                "parameters": _path("digest", _HASH),
                 "responses": _answers("200", "StoredOrder", "the order", ("400", "404"))}},
             "/v1/accounts/{account}": {"get": {
                 "summary": "The gateway's view of a served account", "parameters": _path("account", _ADDRESS),
