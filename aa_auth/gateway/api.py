@@ -56,7 +56,7 @@ async def _http_error(_: Request, exc: Exception) -> Response:
     if exc.status_code == 404:
         return _error(NotFound("no such route; see /openapi.json"))
     if exc.status_code == 405:
-        return _error(MethodNotAllowed(f"method not allowed here; see /openapi.json"))
+        return _error(MethodNotAllowed("method not allowed here; see /openapi.json"))
     return _json({"error": {"type": "HTTPError", "message": str(exc.detail)}}, exc.status_code)
 
 

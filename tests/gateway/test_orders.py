@@ -12,7 +12,7 @@ import pytest
 
 from aa_auth.protocol.scope import market_limit
 from aa_auth.protocol.signer import OrderSigner
-from tests.gateway.harness import MARKET, E, Venue, until, wire
+from tests.gateway.harness import MARKET, E, Venue, wire
 
 pytestmark = pytest.mark.anvil
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import fields
 from pathlib import Path
 
 import click
 
-from aa_auth.gateway.settings import DEFAULT_DB, Settings
+from aa_auth.gateway.settings import Settings
 from aa_auth.ops.cli.common import key_options, load_key
 from aa_auth.ops.cli.params import ADDRESS
+
+_DEFAULT = {f.name: f.default for f in fields(Settings)}  # one place for the defaults: Settings
 
 
 @click.group()
@@ -23,22 +26,22 @@ def gateway() -> None:
 @click.option("--factory", type=ADDRESS, required=True, help="The AccountFactory whose clones are served.")
 @key_options
 @click.option("--implementation-7702", type=ADDRESS, help="SessionAccount7702 for delegated EOAs (SPEC 13; not served yet).")
-@click.option("--db", default=DEFAULT_DB, show_default=True, help="sqlite:///PATH (postgresql:// is SPEC 14.6, not yet).")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback unless told otherwise).")
-@click.option("--port", type=click.IntRange(0, 65_535), default=8080, show_default=True)
-@click.option("--batch-max", type=click.IntRange(min=1), default=100, show_default=True, help="Orders per settle transaction.")
-@click.option("--batch-wait", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
+@click.option("--db", default=_DEFAULT["db"], show_default=True, help="sqlite:///PATH (postgresql:// is SPEC 14.6, not yet).")
+@click.option("--host", default=_DEFAULT["host"], show_default=True, help="Address to listen on (loopback unless told otherwise).")
+@click.option("--port", type=int, default=_DEFAULT["port"], show_default=True)
+@click.option("--batch-max", type=int, default=_DEFAULT["batch_max"], show_default=True, help="Orders per settle transaction.")
+@click.option("--batch-wait", type=float, default=_DEFAULT["batch_wait"], show_default=True,
               help="Seconds the oldest order waits before a smaller batch goes.")
-@click.option("--confirmations", type=click.IntRange(min=1), default=1, show_default=True, help="Blocks until settled.")
-@click.option("--max-lag", type=click.IntRange(min=0), default=5, show_default=True, help="Blocks behind before degraded.")
-@click.option("--max-body", type=click.IntRange(min=1_024), default=1_048_576, show_default=True, help="Bytes per request body.")
-@click.option("--max-orders-per-request", type=click.IntRange(min=1), default=500, show_default=True)
-@click.option("--client-rate", type=click.FloatRange(min=0, min_open=True), default=20.0, show_default=True,
+@click.option("--confirmations", type=int, default=_DEFAULT["confirmations"], show_default=True, help="Blocks until settled.")
+@click.option("--max-lag", type=int, default=_DEFAULT["max_lag"], show_default=True, help="Blocks behind before degraded.")
+@click.option("--max-body", type=int, default=_DEFAULT["max_body"], show_default=True, help="Bytes per request body.")
+@click.option("--max-orders-per-request", type=int, default=_DEFAULT["max_orders_per_request"], show_default=True)
+@click.option("--client-rate", type=float, default=_DEFAULT["client_rate"], show_default=True,
               help="Requests per second per client address (token bucket).")
-@click.option("--client-burst", type=click.IntRange(min=1), default=100, show_default=True, help="Requests a client may save up.")
-@click.option("--signer-rate", type=click.FloatRange(min=0, min_open=True), default=2_000.0, show_default=True,
+@click.option("--client-burst", type=int, default=_DEFAULT["client_burst"], show_default=True, help="Requests a client may save up.")
+@click.option("--signer-rate", type=float, default=_DEFAULT["signer_rate"], show_default=True,
               help="Orders per second per signer (token bucket).")
-@click.option("--signer-burst", type=click.IntRange(min=1), default=10_000, show_default=True, help="Orders a signer may save up.")
+@click.option("--signer-burst", type=int, default=_DEFAULT["signer_burst"], show_default=True, help="Orders a signer may save up.")
 def serve(rpc_url: str, venue: str, factory: str, keystore: Path, password_file: Path | None, implementation_7702: str | None,
           db: str, host: str, port: int, batch_max: int, batch_wait: float, confirmations: int, max_lag: int, max_body: int,
           max_orders_per_request: int, client_rate: float, client_burst: int, signer_rate: float, signer_burst: int) -> None:
