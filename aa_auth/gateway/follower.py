@@ -240,7 +240,7 @@ class Follower:
         view = self._view()
         for account in list(self._accounts):
             self._accounts[account] = self._load(view, account)
-        self._pull(list(self._accounts))
+        self._pull({account: {_WHOLE_ACCOUNT} for account in self._accounts})
 
     def _advance(self, target: int) -> None:
         header = self.chain.w3.eth.get_block(target)
@@ -264,16 +264,19 @@ class Follower:
                     followed.sessions[key] = contract.session(key)
             for word in words & followed.words.keys():
                 followed.words[word] = contract.nonce_bitmap(*word)
-        self._pull(list(touched))
+        self._pull({account: keys | {signer for signer, _ in words} for account, (keys, words) in touched.items()})
 
-    def _pull(self, accounts: list[str]) -> None:
-        """Reject every accepted order of `accounts` that the followed state alone now refuses, with its reason."""
+    def _pull(self, signers: dict[str, set[str]]) -> None:
+        """Reject every accepted order of the given signers (_WHOLE_ACCOUNT: all of them) on each account that
+        the followed state alone now refuses, with its reason."""
         reasons: dict[bytes, Reason] = {}
-        for account in accounts:
+        for account, touched in signers.items():
             followed = self._accounts.get(account)
             if followed is None:
                 continue
             for held in self.store.accepted(limit=1_000_000, account=account):
+                if _WHOLE_ACCOUNT not in touched and held.signer not in touched:
+                    continue
                 reason = self._recheck(followed, held)
                 if reason is not Reason.AUTHORIZED:
                     reasons[held.digest] = reason

@@ -22,7 +22,7 @@ from aa_auth.protocol.orders import Order
 from aa_auth.protocol.values import check_address
 
 __all__ = ["GrantRequest", "IncomingOrder", "OrdersRequest", "RevocationRequest", "decode", "encode",
-           "parse_grant", "parse_orders", "parse_revocation", "uint_text"]
+           "parse_grant", "parse_orders", "parse_revocation", "parse_scope", "uint_text"]
 
 _DECIMAL = "^(0|[1-9][0-9]{0,77})$"
 _ADDRESS = "^0x[0-9a-fA-F]{40}$"
@@ -200,20 +200,29 @@ def parse_orders(body: bytes, max_orders: int) -> list[IncomingOrder]:
     ]
 
 
+def _scope(at: str, s: ScopeBody) -> tuple[Any, ...]:
+    """A scope as the ABI tuple `grantSessionWithSig` takes; `at` prefixes the field paths."""
+    markets = [(_uint(f"{at}markets[{i}].market", m.market), _uint(f"{at}markets[{i}].maxOrderSize", m.max_order_size),
+                _uint(f"{at}markets[{i}].minPrice", m.min_price), _uint(f"{at}markets[{i}].maxPrice", m.max_price))
+               for i, m in enumerate(s.markets)]
+    calls = [(_address(f"{at}calls[{i}].target", c.target), bytes.fromhex(c.selector[2:]),
+              _uint(f"{at}calls[{i}].maxValue", c.max_value)) for i, c in enumerate(s.calls)]
+    return (_uint(f"{at}validAfter", s.valid_after, 48), _uint(f"{at}validUntil", s.valid_until, 48),
+            [_address(f"{at}venues[{i}]", v) for i, v in enumerate(s.venues)], markets,
+            _uint(f"{at}maxNotionalPerWindow", s.max_notional_per_window),
+            _uint(f"{at}maxOrdersPerWindow", s.max_orders_per_window, 32),
+            _uint(f"{at}windowSeconds", s.window_seconds, 32), _uint(f"{at}maxGasFee", s.max_gas_fee), calls)
+
+
+def parse_scope(body: bytes) -> tuple[Any, ...]:
+    """A scope in SPEC 14.1's JSON (section 3's Scope with its field names) as its ABI tuple."""
+    return _scope("", decode(body, ScopeBody))
+
+
 def parse_grant(body: bytes) -> GrantRequest:
     grant = decode(body, GrantBody)
-    s = grant.scope
-    venues = tuple(_address(f"scope.venues[{i}]", v) for i, v in enumerate(s.venues))
-    markets = [(_uint(f"scope.markets[{i}].market", m.market), _uint(f"scope.markets[{i}].maxOrderSize", m.max_order_size),
-                _uint(f"scope.markets[{i}].minPrice", m.min_price), _uint(f"scope.markets[{i}].maxPrice", m.max_price))
-               for i, m in enumerate(s.markets)]
-    calls = [(_address(f"scope.calls[{i}].target", c.target), bytes.fromhex(c.selector[2:]),
-              _uint(f"scope.calls[{i}].maxValue", c.max_value)) for i, c in enumerate(s.calls)]
-    scope = (_uint("scope.validAfter", s.valid_after, 48), _uint("scope.validUntil", s.valid_until, 48), list(venues), markets,
-             _uint("scope.maxNotionalPerWindow", s.max_notional_per_window),
-             _uint("scope.maxOrdersPerWindow", s.max_orders_per_window, 32),
-             _uint("scope.windowSeconds", s.window_seconds, 32), _uint("scope.maxGasFee", s.max_gas_fee), calls)
-    return GrantRequest(_address("account", grant.account), _address("key", grant.key), scope, venues,
+    scope = _scope("scope.", grant.scope)
+    return GrantRequest(_address("account", grant.account), _address("key", grant.key), scope, tuple(scope[2]),
                         _uint("deadline", grant.deadline), bytes.fromhex(grant.signature[2:]))
 
 
