@@ -114,5 +114,6 @@ def create_app(gateway: Gateway) -> Starlette:
 def serve(settings: Settings, operator_key: LocalAccount) -> None:
     """Run the gateway until SIGINT or SIGTERM."""
     app = create_app(Gateway(settings, operator_key))
+    # No access log: a line per request would cost more than deciding an order; /metrics counts them.
     uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, lifespan="on", log_level="info",
-                                  timeout_graceful_shutdown=5)).run()  # open event streams get 5 s
+                                  access_log=False, timeout_graceful_shutdown=5)).run()  # open event streams get 5 s

@@ -18,6 +18,7 @@ from typing import Any
 
 from web3.exceptions import Web3Exception
 
+from aa_auth.chain.blocks import at_block
 from aa_auth.chain.connection import Chain
 from aa_auth.chain.logs import Event, fetch_events
 from aa_auth.contracts.account import SmartAccount
@@ -26,7 +27,6 @@ from aa_auth.errors import AAAuthError, Reason
 from aa_auth.gateway.errors import NotAnAccount, StateUnavailable
 from aa_auth.gateway.settings import Settings
 from aa_auth.gateway.store.base import Store, StoredOrder
-from aa_auth.ops.audit import at_block
 from aa_auth.protocol.verify import AccountState, SessionState, SessionStatus, decide
 
 __all__ = ["Follower", "NODE_ERRORS", "Snapshot"]
@@ -56,7 +56,7 @@ class Snapshot:
     frozen: bool
     timestamp: int
     session: SessionState | None
-    word: int  # the signer's nonce word holding the order's nonce
+    words: dict[int, int]  # the signer's nonce words asked for: word index -> bitmap
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,8 @@ class Follower:
         self._accounts: dict[str, _Followed] = {}
         self._impostors: set[str] = set()  # contracts seen not to be genuine (their code cannot become genuine)
         self._hashes: dict[int, bytes] = {}
+        self._pinned = at_block(chain, 0)  # every read of the follower: its default block moves with the head
+        self._contracts: dict[str, SmartAccount] = {}
         self.head = -1
         self.timestamp = 0
         self.latest = -1
@@ -116,8 +118,12 @@ class Follower:
     def degraded(self) -> bool:
         return self.error is not None or self.lag > self.settings.max_lag
 
-    def _view(self) -> Chain:
-        return at_block(self.chain, self.head)
+    def _contract(self, account: str) -> SmartAccount:
+        """The account's contract object reading at the followed block (built once: web3 contracts are costly)."""
+        contract = self._contracts.get(account)
+        if contract is None:
+            contract = self._contracts[account] = SmartAccount(self._pinned, account)
+        return contract
 
     # ------------------------------------------------------------ admission and reads
 
@@ -128,7 +134,7 @@ class Follower:
             self._move_head(latest)
             self.latest = self.head
             for account in self.store.served():
-                self._accounts[account] = self._load(self._view(), account)
+                self._accounts[account] = self._load(account)
             self.error = None
 
     def admit(self, account: str) -> None:
@@ -141,7 +147,7 @@ class Follower:
             if account in self._accounts:
                 return
             try:
-                view = self._view()
+                view = self._pinned
                 code = bytes(view.w3.eth.get_code(account))  # type: ignore[arg-type]
                 owner = clone_owner(code)
                 if owner is None:
@@ -155,7 +161,7 @@ class Follower:
                 if not check.genuine:
                     self._impostors.add(account)
                     raise NotAnAccount(f"{account} is not a genuine aa-auth account: {'; '.join(check.problems)}")
-                followed = self._load(view, account)
+                followed = self._load(account)
             except NODE_ERRORS as exc:
                 if isinstance(exc, NotAnAccount):
                     raise
@@ -166,14 +172,14 @@ class Follower:
     def serves(self, account: str) -> bool:
         return account in self._accounts
 
-    def snapshot(self, account: str, signer: str | None, word: int) -> Snapshot:
-        """The state deciding `signer`'s order on `account` reads (the account must be admitted)."""
+    def snapshot(self, account: str, signer: str | None, words: Iterable[int]) -> Snapshot:
+        """The state deciding `signer`'s orders on `account` reads (the account must be admitted)."""
         with self._lock:
             followed = self._accounts[account]
             session = None if signer is None else followed.sessions.get(signer)
-            known = signer is not None and (signer == followed.owner or session is not None)
             # No node call for a stranger's nonce space: decide refuses an unknown signer before check 12.
-            bits = self._word(followed, account, signer, word) if known and signer is not None else 0
+            known = signer is not None and (signer == followed.owner or session is not None)
+            bits = {word: self._word(followed, account, signer, word) for word in words} if known and signer else {}
             return Snapshot(self.chain_id, account, followed.owner, followed.frozen, self.timestamp, session, bits)
 
     def account_view(self, account: str) -> AccountView | None:
@@ -187,15 +193,14 @@ class Follower:
         bits = followed.words.get((signer, word))
         if bits is None:
             try:
-                bits = SmartAccount(self._view(), account).nonce_bitmap(signer, word)
+                bits = self._contract(account).nonce_bitmap(signer, word)
             except NODE_ERRORS as exc:
                 raise StateUnavailable(f"cannot read a nonce word of {account}: {exc.__class__.__name__}") from None
             followed.words[(signer, word)] = bits
         return bits
 
-    @staticmethod
-    def _load(view: Chain, account: str) -> _Followed:
-        contract = SmartAccount(view, account)
+    def _load(self, account: str) -> _Followed:
+        contract = self._contract(account)
         return _Followed(contract.owner(), contract.frozen(), {key: contract.session(key) for key in contract.session_keys()})
 
     # ------------------------------------------------------------ following
@@ -229,6 +234,7 @@ class Follower:
 
     def _move_head(self, block: Any) -> None:
         self.head, self.timestamp = int(block["number"]), int(block["timestamp"])
+        self._pinned.w3.eth.default_block = self.head
         self._hashes[self.head] = bytes(block["hash"])
         for old in sorted(self._hashes)[:-_CHECKPOINTS]:
             del self._hashes[old]
@@ -237,9 +243,8 @@ class Follower:
         """The followed block was reorganised away: reread every account at the latest block, recheck all."""
         self._hashes.clear()
         self._move_head(latest)
-        view = self._view()
         for account in list(self._accounts):
-            self._accounts[account] = self._load(view, account)
+            self._accounts[account] = self._load(account)
         self._pull({account: {_WHOLE_ACCOUNT} for account in self._accounts})
 
     def _advance(self, target: int) -> None:
@@ -249,15 +254,14 @@ class Follower:
         if bytes(self.chain.w3.eth.get_block(target)["hash"]) != bytes(header["hash"]):
             return  # reorganised while we read: the next step starts over
         self._move_head(header)
-        view = self._view()
         touched = _touched(events)
         for account, (keys, words) in touched.items():
             followed = self._accounts.get(account)
             if followed is None:
                 continue
-            contract = SmartAccount(view, account)
+            contract = self._contract(account)
             if _WHOLE_ACCOUNT in keys:
-                fresh = self._load(view, account)
+                fresh = self._load(account)
                 followed.frozen, followed.sessions = fresh.frozen, fresh.sessions
             else:
                 for key in keys - {followed.owner}:

@@ -12,7 +12,8 @@ happen in one store transaction (see aa_auth.gateway.store.base).
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from aa_auth.errors import Reason
@@ -25,7 +26,7 @@ from aa_auth.gateway.store.base import Holds, Reservation, Status, Store, Stored
 from aa_auth.gateway.wire import IncomingOrder
 from aa_auth.protocol.signatures import recover_signer
 from aa_auth.protocol.typed_data import order_digest
-from aa_auth.protocol.verify import AccountState, SessionStatus, decide, notional, window_usage
+from aa_auth.protocol.verify import AccountState, SessionStatus, Verifier, notional, window_usage
 
 __all__ = ["Intake", "Result", "held_state"]
 
@@ -55,8 +56,8 @@ class Result:
         return cls(digest, Status.REJECTED, gateway_reason, None)
 
 
-def held_state(snapshot: Snapshot, signer: str, nonce: int, holds: Holds, nonce_held: bool) -> AccountState:
-    """The account state `decide` reads for `signer`'s order: the followed state plus the gateway's holds."""
+def held_state(snapshot: Snapshot, signer: str, holds: Holds, held_nonces: Iterable[int]) -> AccountState:
+    """The account state `decide` reads for `signer`'s orders: the followed state plus the gateway's holds."""
     session = snapshot.session
     if session is not None and signer != snapshot.owner:
         scope = session.scope
@@ -66,11 +67,13 @@ def held_state(snapshot: Snapshot, signer: str, nonce: int, holds: Holds, nonce_
             current, orders, spent = window_usage(session, scope, snapshot.timestamp)
             session = replace(session, window_index=current, window_orders=orders + holds.orders,
                               window_notional=spent + holds.notional)
-    word = snapshot.word | (1 << (nonce & 255) if nonce_held else 0)
+    words = dict(snapshot.words)
+    for nonce in held_nonces:
+        words[nonce >> 8] = words.get(nonce >> 8, 0) | 1 << (nonce & 255)
     return AccountState(
         chain_id=snapshot.chain_id, account=snapshot.account, owner=snapshot.owner, frozen=snapshot.frozen,
         timestamp=snapshot.timestamp, sessions={} if session is None else {signer: session},
-        nonce_words={(signer, nonce >> 8): word},
+        nonce_words={(signer, word): bits for word, bits in words.items()},
     )
 
 
@@ -106,15 +109,17 @@ class Intake:
                 results[index] = Result.refused(digest, THROTTLED)
                 continue
             candidates.append(_Candidate(index, incoming, digest, signer))
-        self._prefetch(candidates, results)
+        groups: dict[tuple[str, str | None], list[_Candidate]] = defaultdict(list)
+        for candidate in candidates:
+            groups[(candidate.incoming.account, candidate.signer)].append(candidate)
+        self._prefetch(groups, results)
         now = time.time()
         with self.store.reserve() as reservation:
-            for candidate in candidates:
-                if results[candidate.index] is None:
-                    results[candidate.index] = self._reserve(reservation, candidate, now)
+            for (account, signer), group in groups.items():
+                self._reserve(reservation, account, signer, [c for c in group if results[c.index] is None], results, now)
         final = [r for r in results if r is not None]
-        for result in final:
-            self.metrics.count(result.status.value, result.reason)
+        for (status, reason), count in Counter((r.status.value, r.reason) for r in final).items():
+            self.metrics.count(status, reason, count)
         self.metrics.intake_seconds.observe(time.perf_counter() - started)
         return final
 
@@ -132,13 +137,14 @@ class Intake:
             return Result.refused(digest, STATE_UNAVAILABLE)
         return None
 
-    def _prefetch(self, candidates: list[_Candidate], results: list[Result | None]) -> None:
+    def _prefetch(self, groups: dict[tuple[str, str | None], list[_Candidate]], results: list[Result | None]) -> None:
         """Read the signers' nonce words before the store's transaction, so node calls do not hold its lock."""
-        for candidate in candidates:
+        for (account, signer), group in groups.items():
             try:
-                self.follower.snapshot(candidate.incoming.account, candidate.signer, candidate.incoming.order.nonce >> 8)
+                self.follower.snapshot(account, signer, {c.incoming.order.nonce >> 8 for c in group})
             except StateUnavailable:
-                results[candidate.index] = Result.refused(candidate.digest, STATE_UNAVAILABLE)
+                for candidate in group:
+                    results[candidate.index] = Result.refused(candidate.digest, STATE_UNAVAILABLE)
 
     @staticmethod
     def _known(stored: StoredOrder, signer: str | None) -> Result:
@@ -149,29 +155,44 @@ class Intake:
             return Result.of(stored.digest, Status.REJECTED, Reason.BAD_SIGNATURE)
         return Result.refused(stored.digest, DUPLICATE_DIGEST)
 
-    def _reserve(self, reservation: Reservation, candidate: _Candidate, now: float) -> Result:
-        incoming, digest, signer = candidate.incoming, candidate.digest, candidate.signer
-        stored = reservation.existing(digest)
-        if stored is not None:
-            return self._known(stored, signer)
-        account, order = incoming.account, incoming.order
+    def _reserve(self, reservation: Reservation, account: str, signer: str | None, group: list[_Candidate],
+                 results: list[Result | None], now: float) -> None:
+        """Decide and hold one signer's orders on one account, in request order, each seeing the ones before."""
+        if not group:
+            return
         # The holds first (that locks the key's row), then the followed state: a settlement that released
         # holds has committed before this transaction, and the follower had read its block by then.
         holds = _NO_HOLDS if signer is None else reservation.holds(account, signer)
         try:
-            snapshot = self.follower.snapshot(account, signer, order.nonce >> 8)
+            snapshot = self.follower.snapshot(account, signer, {c.incoming.order.nonce >> 8 for c in group})
         except StateUnavailable:
-            return Result.refused(digest, STATE_UNAVAILABLE)
-        if signer is None:  # decide stops at check 1 and reads no state
-            state = held_state(snapshot, snapshot.owner, order.nonce, holds, False)
-        else:
-            state = held_state(snapshot, signer, order.nonce, holds, reservation.nonce_held(account, signer, order.nonce))
-        decision = decide(state, order, incoming.signature)
-        if not decision.ok or decision.signer is None:
-            return Result.of(digest, Status.REJECTED, decision.reason)
-        windowed = decision.signer != snapshot.owner
+            for candidate in group:
+                results[candidate.index] = Result.refused(candidate.digest, STATE_UNAVAILABLE)
+            return
+        nonces = {c.incoming.order.nonce for c in group}
+        held = set() if signer is None else reservation.nonces_held(account, signer, nonces)
+        # A held order is a consumption the chain has not seen yet: the Verifier's working copy adds each
+        # accepted order to the window and marks its nonce, as consumeOrder will.
+        verifier = Verifier(held_state(snapshot, signer or snapshot.owner, holds, held))
+        known = reservation.existing([c.digest for c in group])
+        accepted: list[StoredOrder] = []
+        for candidate in group:
+            stored = known.get(candidate.digest)
+            if stored is not None:  # posted before, or earlier in this request
+                results[candidate.index] = self._known(stored, signer)
+                continue
+            decision = verifier.consume_recovered(candidate.incoming.order, candidate.digest, signer)
+            results[candidate.index] = Result.of(candidate.digest, Status.ACCEPTED if decision.ok else Status.REJECTED,
+                                                 decision.reason)
+            if decision.ok and decision.signer is not None:
+                known[candidate.digest] = self._accepted(candidate, decision.signer, snapshot.owner, now)
+                accepted.append(known[candidate.digest])
+        reservation.hold(accepted)
+
+    @staticmethod
+    def _accepted(candidate: _Candidate, signer: str, owner: str, now: float) -> StoredOrder:
+        order, windowed = candidate.incoming.order, signer != owner
         charge = notional(order.size, order.price) if windowed else 0
         assert charge is not None  # check 14 passed
-        reservation.hold(StoredOrder(digest, account, decision.signer, order, incoming.signature, Status.ACCEPTED,
-                                     Reason.AUTHORIZED, None, None, windowed, charge, now))
-        return Result.of(digest, Status.ACCEPTED, Reason.AUTHORIZED)
+        return StoredOrder(candidate.digest, candidate.incoming.account, signer, order, candidate.incoming.signature,
+                           Status.ACCEPTED, Reason.AUTHORIZED, None, None, windowed, charge, now)

@@ -24,6 +24,7 @@ from collections import defaultdict
 from web3.exceptions import TransactionNotFound
 from web3.types import TxReceipt
 
+from aa_auth.chain.blocks import at_block
 from aa_auth.chain.connection import Chain
 from aa_auth.contracts.account import SmartAccount
 from aa_auth.contracts.venue import Venue
@@ -33,7 +34,6 @@ from aa_auth.gateway.metrics import Metrics
 from aa_auth.gateway.operator import Operator
 from aa_auth.gateway.settings import Settings
 from aa_auth.gateway.store.base import SentBatch, Store, StoredOrder
-from aa_auth.ops.audit import at_block
 from aa_auth.protocol.verify import Verifier
 
 __all__ = ["Settler"]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Annotated, Any, TypeVar
 
 import msgspec
@@ -164,14 +163,9 @@ def _uint(path: str, value: int | str, bits: int = 256) -> int:
     return number
 
 
-@lru_cache(maxsize=65_536)  # checksumming costs tens of µs, and bots send the same few addresses again and again
-def _checksummed(text: str) -> str:
-    return check_address("address", text)
-
-
 def _address(path: str, text: str) -> str:
     try:
-        return _checksummed(text)
+        return check_address("address", text)
     except AAAuthError as exc:
         raise InvalidRequest(f"{path}: {str(exc).removeprefix('address ')}") from None
 

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from eth_utils.crypto import keccak
-from web3 import Web3
 
+from aa_auth.chain.blocks import at_block
 from aa_auth.chain.connection import Chain
 from aa_auth.chain.logs import DEFAULT_PAGE_BLOCKS, Event, fetch_events
 from aa_auth.contracts.account import SmartAccount
@@ -103,13 +103,6 @@ class AccountReport:
     owner_nonce_words: tuple[NonceWord, ...]
     events: tuple[Event, ...]
     flags: tuple[Flag, ...]
-
-
-def at_block(chain: Chain, block: int) -> Chain:
-    """A view of `chain` whose calls all read at `block`, so the report is one consistent snapshot."""
-    w3 = Web3(chain.w3.provider)
-    w3.eth.default_block = block
-    return Chain(w3, embedded=chain.embedded, tester=chain.tester)
 
 
 def inspect_account(

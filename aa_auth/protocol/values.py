@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from eth_typing import ChecksumAddress
 from eth_utils.address import is_address, to_checksum_address
 
@@ -31,9 +33,15 @@ def check_address(name: str, value: object) -> ChecksumAddress:
         return to_checksum_address(value)
     if not isinstance(value, str) or not is_address(value):
         raise InvalidInput(f"{name} must be a 0x-prefixed 20-byte hex address, got {value!r}")
-    if value != value.lower() and value[2:] != value[2:].upper() and value != to_checksum_address(value):
-        raise InvalidInput(f"{name} has a wrong EIP-55 checksum: {value!r} (expected {to_checksum_address(value)})")
-    return to_checksum_address(value)
+    checksummed = _checksummed(value)
+    if value != value.lower() and value[2:] != value[2:].upper() and value != checksummed:
+        raise InvalidInput(f"{name} has a wrong EIP-55 checksum: {value!r} (expected {checksummed})")
+    return checksummed
+
+
+@lru_cache(maxsize=65_536)  # EIP-55 costs tens of µs in pure Python; a gateway or verifier sees the same few addresses
+def _checksummed(address: str) -> ChecksumAddress:
+    return to_checksum_address(address)
 
 
 def check_bytes(name: str, value: object, length: int | None = None) -> bytes:

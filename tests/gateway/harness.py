@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,6 +15,7 @@ import httpx
 import uvicorn
 from eth_account.signers.local import LocalAccount
 
+from aa_auth.chain.anvil import free_port
 from aa_auth.chain.connection import Chain
 from aa_auth.contracts.account import SmartAccount
 from aa_auth.contracts.stack import Stack, create_account
@@ -30,12 +30,6 @@ E = 10**18
 MARKET = 1
 _names = itertools.count()
 T = TypeVar("T")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def fresh_key(chain: Chain, what: str, ether: int = 10) -> LocalAccount:

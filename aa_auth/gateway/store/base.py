@@ -15,7 +15,7 @@ Every status change appends to the event log in the transaction that makes it, s
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from enum import StrEnum
@@ -87,11 +87,12 @@ class SentBatch:
 
 
 class Reservation(ABC):
-    """One open transaction that decides and holds orders; it commits when the `with` block ends."""
+    """One open transaction that decides and holds orders; it commits when the `with` block ends.
+    Each call takes a whole group (one signer's orders on one account): a few statements per request."""
 
     @abstractmethod
-    def existing(self, digest: bytes) -> StoredOrder | None:
-        """The stored order with this digest, whatever its status."""
+    def existing(self, digests: Sequence[bytes]) -> dict[bytes, StoredOrder]:
+        """The stored orders among these digests, whatever their status."""
 
     @abstractmethod
     def holds(self, account: str, signer: str) -> Holds:
@@ -99,12 +100,12 @@ class Reservation(ABC):
         the same lock, so it never interleaves with a reservation of that key)."""
 
     @abstractmethod
-    def nonce_held(self, account: str, signer: str, nonce: int) -> bool:
-        """Whether a live (not rejected) order reserves this nonce."""
+    def nonces_held(self, account: str, signer: str, nonces: Iterable[int]) -> set[int]:
+        """Those of `nonces` that a live (not rejected) order of the signer reserves."""
 
     @abstractmethod
-    def hold(self, order: StoredOrder) -> None:
-        """Insert an accepted order and add its charge to the key's holds."""
+    def hold(self, orders: Sequence[StoredOrder]) -> None:
+        """Insert accepted orders of one signer on one account and add their charges to the key's holds."""
 
 
 class Store(ABC):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -106,30 +106,36 @@ class _SqliteReservation(Reservation):
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
 
-    def existing(self, digest: bytes) -> StoredOrder | None:
-        row = self._db.execute(f"SELECT {_ORDER_COLUMNS} FROM orders WHERE digest = ?", (digest,)).fetchone()
-        return None if row is None else _row_order(row)
+    def existing(self, digests: Sequence[bytes]) -> dict[bytes, StoredOrder]:
+        marks = ",".join("?" * len(digests))
+        rows = self._db.execute(f"SELECT {_ORDER_COLUMNS} FROM orders WHERE digest IN ({marks})", list(digests)).fetchall()
+        return {row["digest"]: _row_order(row) for row in rows}
 
     def holds(self, account: str, signer: str) -> Holds:
         query = "SELECT orders, notional, revoked FROM holds WHERE account = ? AND signer = ?"
         row = self._db.execute(query, (account, signer)).fetchone()
         return Holds(0, 0, False) if row is None else Holds(row[0], int(row[1]), bool(row[2]))
 
-    def nonce_held(self, account: str, signer: str, nonce: int) -> bool:
-        query = "SELECT 1 FROM orders WHERE account = ? AND signer = ? AND nonce = ? AND status != 'rejected'"
-        return self._db.execute(query, (account, signer, str(nonce))).fetchone() is not None
+    def nonces_held(self, account: str, signer: str, nonces: Iterable[int]) -> set[int]:
+        wanted = [str(n) for n in set(nonces)]
+        query = (f"SELECT nonce FROM orders WHERE account = ? AND signer = ? AND status != 'rejected' "
+                 f"AND nonce IN ({','.join('?' * len(wanted))})")
+        return {int(r[0]) for r in self._db.execute(query, [account, signer, *wanted])}
 
-    def hold(self, order: StoredOrder) -> None:
-        o = order.order
-        self._db.execute(
+    def hold(self, orders: Sequence[StoredOrder]) -> None:
+        if not orders:
+            return
+        self._db.executemany(
             f"INSERT INTO orders ({_ORDER_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (order.digest, order.account, order.signer, str(o.nonce), o.venue, str(o.market), int(o.is_buy), str(o.size),
-             str(o.price), str(o.deadline), order.signature, Status.ACCEPTED.value, int(Reason.AUTHORIZED), None, None,
-             int(order.windowed), str(order.charge), order.accepted_at),
+            [(order.digest, order.account, order.signer, str(o.nonce), o.venue, str(o.market), int(o.is_buy), str(o.size),
+              str(o.price), str(o.deadline), order.signature, Status.ACCEPTED.value, int(Reason.AUTHORIZED), None, None,
+              int(order.windowed), str(order.charge), order.accepted_at) for order in orders for o in (order.order,)],
         )
-        if order.windowed:
-            _add_hold(self._db, order.account, order.signer, 1, order.charge)
-        _log(self._db, order, Status.ACCEPTED, Reason.AUTHORIZED, None, None)
+        windowed = [order for order in orders if order.windowed]
+        if windowed:
+            _add_hold(self._db, windowed[0].account, windowed[0].signer, len(windowed), sum(o.charge for o in windowed))
+        self._db.executemany("INSERT INTO events (digest, account, signer, status, reason) VALUES (?,?,?,?,?)",
+                             [(o.digest, o.account, o.signer, Status.ACCEPTED.value, int(Reason.AUTHORIZED)) for o in orders])
 
 
 class SqliteStore(Store):
