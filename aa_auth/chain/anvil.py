@@ -16,7 +16,7 @@ from pathlib import Path
 
 from aa_auth.errors import ChainError
 
-__all__ = ["anvil_binary", "free_port", "running_anvil"]
+__all__ = ["anvil_binary", "free_port", "running_anvil", "stop_process"]
 
 _NPM_ANVIL = Path(__file__).resolve().parents[2] / "node_modules" / "@foundry-rs" / "anvil-linux-amd64" / "bin" / "anvil"
 
@@ -58,8 +58,14 @@ def running_anvil(timeout: float = 30.0, extra_args: tuple[str, ...] = (), port:
             raise ChainError(f"anvil did not listen on port {port} within {timeout}s")
         yield f"http://127.0.0.1:{port}"
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_process(proc)
+
+
+def stop_process(proc: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
+    """SIGTERM, and SIGKILL if it has not exited within `timeout` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

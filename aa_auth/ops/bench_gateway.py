@@ -23,7 +23,7 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_utils.crypto import keccak
 
-from aa_auth.chain.anvil import free_port, running_anvil
+from aa_auth.chain.anvil import free_port, running_anvil, stop_process
 from aa_auth.chain.connection import Chain
 from aa_auth.contracts.account import SmartAccount
 from aa_auth.contracts.stack import Stack, create_account, deploy_stack
@@ -100,11 +100,7 @@ def _gateway(url: str, stack: Stack, operator: LocalAccount, db: Path, *flags: s
                 time.sleep(0.1)
         yield client
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process, timeout=60)
 
 
 def _trader(chain: Chain, stack: Stack, deployer: LocalAccount, name: str) -> tuple[SmartAccount, OrderSigner]:

@@ -84,13 +84,13 @@ def _write(request: dict[str, Any], out: Path | None) -> None:
 @gateway.command("grant-request")
 @rpc_options
 @click.argument("account_address", metavar="ACCOUNT", type=ADDRESS)
-@click.argument("key", type=ADDRESS)
+@click.argument("session_key", metavar="KEY", type=ADDRESS)
 @click.option("--scope", "scope_file", type=click.File("rb"), required=True,
               help="The scope as SPEC 14.1 JSON (section 3's field names; '-' reads stdin).")
 @click.option("--deadline", type=UINT, help="Unix time after which the signed grant is dead.")
 @click.option("--ttl", type=DURATION, help="Or: seconds from the node's latest block.")
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Also write the request here.")
-def grant_request(rpc_url: str | None, chain_id: int | None, account_address: str, key: str, scope_file: IO[bytes],
+def grant_request(rpc_url: str | None, chain_id: int | None, account_address: str, session_key: str, scope_file: IO[bytes],
                   deadline: int | None, ttl: int | None, out: Path | None) -> None:
     """A grant for the owner's wallet to sign: eth_signTypedData_v4 JSON and the POST /v1/grants body."""
     from aa_auth.gateway import handshake
@@ -99,7 +99,7 @@ def grant_request(rpc_url: str | None, chain_id: int | None, account_address: st
     chain = connect(rpc_url, chain_id)
     target = open_account(chain, account_address)
     granted = Scope.from_abi(parse_scope(scope_file.read()))
-    _write(handshake.grant_request(chain.chain_id, target.address, target.owner(), key, granted, target.grant_nonce(),
+    _write(handshake.grant_request(chain.chain_id, target.address, target.owner(), session_key, granted, target.grant_nonce(),
                                    _deadline(chain, deadline, ttl)), out)
 
 
@@ -107,15 +107,16 @@ def grant_request(rpc_url: str | None, chain_id: int | None, account_address: st
 @click.option("--rpc-url", metavar="URL", help="Node to read the chain id from (default: $WEB3_PROVIDER_URI).")
 @click.option("--chain-id", type=int, help="Chain id; works offline when no node is given.")
 @click.argument("account_address", metavar="ACCOUNT", type=ADDRESS)
-@click.argument("key", type=ADDRESS)
+@click.argument("session_key", metavar="KEY", type=ADDRESS)
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Also write the request here.")
-def revocation_request(rpc_url: str | None, chain_id: int | None, account_address: str, key: str, out: Path | None) -> None:
+def revocation_request(rpc_url: str | None, chain_id: int | None, account_address: str, session_key: str,
+                       out: Path | None) -> None:
     """A key's own revocation for its wallet to sign, and the POST /v1/revocations body."""
     from aa_auth.gateway import handshake
 
     if rpc_url or os.environ.get("WEB3_PROVIDER_URI") or chain_id is None:
         chain_id = connect(rpc_url, chain_id).chain_id
-    _write(handshake.revocation_request(chain_id, account_address, key), out)
+    _write(handshake.revocation_request(chain_id, account_address, session_key), out)
 
 
 def _signed(request_file: IO[str], signature: str) -> tuple[dict[str, Any], dict[str, Any]]:
