@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 
 import uvicorn
 from eth_account.signers.local import LocalAccount
@@ -20,6 +21,7 @@ from starlette.applications import Starlette
 from aa_auth.chain.connection import Chain
 from aa_auth.chain.transactions import FeePolicy
 from aa_auth.gateway.api import error_handlers, routes
+from aa_auth.gateway.errors import StateUnavailable
 from aa_auth.gateway.follower import Follower
 from aa_auth.gateway.intake import Intake
 from aa_auth.gateway.limits import Buckets
@@ -30,7 +32,7 @@ from aa_auth.gateway.settings import Settings, sqlite_path
 from aa_auth.gateway.settler import Settler
 from aa_auth.gateway.store.sqlite import SqliteStore
 
-__all__ = ["Gateway", "create_app", "serve"]
+__all__ = ["Gateway", "create_app", "serve", "serving"]
 
 log = logging.getLogger("aa_auth.gateway")
 
@@ -117,3 +119,22 @@ def serve(settings: Settings, operator_key: LocalAccount) -> None:
     # No access log: a line per request would cost more than deciding an order; /metrics counts them.
     uvicorn.Server(uvicorn.Config(app, host=settings.host, port=settings.port, lifespan="on", log_level="info",
                                   access_log=False, timeout_graceful_shutdown=5)).run()  # open event streams get 5 s
+
+
+@contextmanager
+def serving(gateway: Gateway, port: int) -> Iterator[str]:
+    """The gateway on uvicorn in a background thread of this process (the demo, the tests); yields its URL."""
+    server = uvicorn.Server(uvicorn.Config(create_app(gateway), host="127.0.0.1", port=port, lifespan="on",
+                                           log_level="warning", access_log=False, timeout_graceful_shutdown=1))
+    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise StateUnavailable("the gateway did not start (see its log)")
+            time.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=60)

@@ -7,7 +7,6 @@ loopback, over anvil from node_modules; the client keeps one HTTP connection ali
 
 from __future__ import annotations
 
-import http.client
 import json
 import statistics
 import subprocess
@@ -17,7 +16,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
@@ -30,6 +28,7 @@ from aa_auth.contracts.stack import Stack, create_account, deploy_stack
 from aa_auth.contracts.venue import Venue
 from aa_auth.errors import ChainError
 from aa_auth.ops.bench import Row, _seconds
+from aa_auth.ops.gateway_client import GatewayClient
 from aa_auth.protocol.orders import Order, SignedOrder
 from aa_auth.protocol.scope import market_limit, scope
 from aa_auth.protocol.signer import OrderSigner
@@ -46,37 +45,8 @@ def _key(name: str) -> LocalAccount:
     return key
 
 
-class _Http:
-    """One keep-alive connection to the gateway."""
-
-    def __init__(self, port: int) -> None:
-        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-
-    def post(self, orders: list[SignedOrder]) -> list[dict[str, Any]]:
-        body = json.dumps({"orders": [_wire(o) for o in orders]})
-        self.connection.request("POST", "/v1/orders", body, {"content-type": "application/json"})
-        response = self.connection.getresponse()
-        answer = json.loads(response.read())
-        if response.status != 200:
-            raise ChainError(f"the gateway answered {response.status}: {answer}")
-        results: list[dict[str, Any]] = answer["results"]
-        return results
-
-    def get(self, path: str) -> Any:
-        self.connection.request("GET", path)
-        response = self.connection.getresponse()
-        return json.loads(response.read())
-
-
-def _wire(signed: SignedOrder) -> dict[str, Any]:
-    o = signed.order
-    return {"account": signed.account, "signature": "0x" + signed.signature.hex(),
-            "order": {"venue": o.venue, "market": str(o.market), "isBuy": o.is_buy, "size": str(o.size), "price": str(o.price),
-                      "nonce": str(o.nonce), "deadline": str(o.deadline)}}
-
-
 @contextmanager
-def _gateway(url: str, stack: Stack, operator: LocalAccount, db: Path, *flags: str) -> Iterator[_Http]:
+def _gateway(url: str, stack: Stack, operator: LocalAccount, db: Path, *flags: str) -> Iterator[GatewayClient]:
     """`aa-auth gateway serve` as its own process; yields a keep-alive client once it is healthy."""
     keystore, password = db.parent / "operator.json", db.parent / "operator.password"
     password.write_text("bench\n")
@@ -91,7 +61,7 @@ def _gateway(url: str, stack: Stack, operator: LocalAccount, db: Path, *flags: s
         deadline = time.monotonic() + 60
         while True:
             try:
-                client = _Http(port)
+                client = GatewayClient(port)
                 client.get("/healthz")
                 break
             except OSError:
@@ -118,17 +88,17 @@ def _orders(signer: OrderSigner, venue: str, first: int, count: int, deadline: i
             for n in range(first, first + count)]
 
 
-def _intake(client: _Http, bulk: list[SignedOrder], singles: list[SignedOrder]) -> tuple[float, float, float]:
+def _intake(client: GatewayClient, bulk: list[SignedOrder], singles: list[SignedOrder]) -> tuple[float, float, float]:
     """(orders accepted per second in posts of BATCH, p50 and p99 of a single-order post in µs)."""
     started = time.perf_counter()
     for i in range(0, len(bulk), BATCH):
-        if {r["status"] for r in client.post(bulk[i:i + BATCH])} != {"accepted"}:
+        if {r["status"] for r in client.post_orders(bulk[i:i + BATCH])} != {"accepted"}:
             raise ChainError("every benchmark order must be accepted")
     rate = len(bulk) / (time.perf_counter() - started)
     latencies = []
     for signed in singles:
         start = time.perf_counter_ns()
-        (result,) = client.post([signed])
+        (result,) = client.post_orders([signed])
         latencies.append((time.perf_counter_ns() - start) / 1_000)
         if result["status"] != "accepted":
             raise ChainError("every benchmark order must be accepted")
@@ -175,7 +145,7 @@ def _settlement_gas(url: str, chain: Chain, stack: Stack, deployer: LocalAccount
     _, signer = _trader(chain, stack, deployer, "through the gateway")
     batch = _orders(signer, stack.venue, 0, BATCH, deadline)
     with _gateway(url, stack, operator, db, "--batch-max", str(BATCH), "--batch-wait", "3600") as client:
-        client.post(batch)
+        client.post_orders(batch)
         finished = time.monotonic() + 60
         while (status := client.get(f"/v1/orders/0x{batch[0].digest.hex()}"))["status"] != "settled":
             if time.monotonic() > finished:

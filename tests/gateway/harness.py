@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -12,15 +11,15 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
-import uvicorn
 from eth_account.signers.local import LocalAccount
 
 from aa_auth.chain.anvil import free_port
 from aa_auth.chain.connection import Chain
 from aa_auth.contracts.account import SmartAccount
 from aa_auth.contracts.stack import Stack, create_account
-from aa_auth.gateway.app import Gateway, create_app
+from aa_auth.gateway.app import Gateway, serving
 from aa_auth.gateway.settings import Settings
+from aa_auth.ops.gateway_client import signed_order_json
 from aa_auth.protocol.orders import Order, SignedOrder
 from aa_auth.protocol.scope import Scope, market_limit, scope
 from aa_auth.protocol.signer import OrderSigner
@@ -49,23 +48,6 @@ def until(check: Callable[[], T | None], timeout: float = 20.0, what: str = "the
             return value
         time.sleep(0.05)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
-@contextmanager
-def serving(gateway: Gateway) -> Iterator[str]:
-    """The gateway's app on uvicorn in a thread; yields its base URL."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(gateway), host="127.0.0.1", port=port, lifespan="on",
-                                           log_level="warning", timeout_graceful_shutdown=1))
-    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-    thread.start()
-    try:
-        until(lambda: server.started or not thread.is_alive(), 30, "uvicorn to start")
-        assert server.started, "uvicorn did not start"
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=60)
 
 
 @dataclass
@@ -139,13 +121,8 @@ class Venue(Client):
 
 
 def wire(order: SignedOrder | dict[str, Any]) -> dict[str, Any]:
-    """A signed order as SPEC 14.1 puts it on the wire."""
-    if isinstance(order, dict):
-        return order
-    o = order.order
-    return {"account": order.account, "signature": "0x" + order.signature.hex(),
-            "order": {"venue": o.venue, "market": str(o.market), "isBuy": o.is_buy, "size": str(o.size),
-                      "price": str(o.price), "nonce": str(o.nonce), "deadline": str(o.deadline)}}
+    """A signed order as SPEC 14.1 puts it on the wire (a dict is already wire form)."""
+    return order if isinstance(order, dict) else signed_order_json(order)
 
 
 def settings_for(url: str, stack: Stack, db: Path, **overrides: Any) -> Settings:
@@ -159,7 +136,7 @@ def venue(chain: Chain, stack: Stack, operator: LocalAccount, db: Path, **overri
     """A fresh account with a funded owner, and a gateway serving the stack's venue."""
     account, owner = new_account(chain, stack)
     gateway = Gateway(settings_for(chain_url(chain), stack, db, **overrides), operator, Chain.connect(chain_url(chain)))
-    with serving(gateway) as url, httpx.Client(base_url=url, timeout=30) as http:
+    with serving(gateway, free_port()) as url, httpx.Client(base_url=url, timeout=30) as http:
         yield Venue(chain, stack, url, http, account, owner, gateway=gateway)
 
 

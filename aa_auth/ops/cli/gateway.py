@@ -67,6 +67,14 @@ def serve(rpc_url: str, venue: str, factory: str, keystore: Path, password_file:
     run(settings, operator)
 
 
+@gateway.command("demo")
+def demo() -> None:
+    """The gateway's story over anvil: orders over HTTP, refusals without gas, a batch, a revocation, the stream."""
+    from aa_auth.ops.gateway_demo import run_gateway_demo
+
+    run_gateway_demo()
+
+
 def _deadline(chain: Chain, deadline: int | None, ttl: int | None) -> int:
     if (deadline is None) == (ttl is None):
         raise InvalidInput("give exactly one of --deadline and --ttl")
