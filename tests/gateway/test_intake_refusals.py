@@ -126,3 +126,22 @@ def test_limits_and_unknown_routes(open_venue: Callable[..., Venue]) -> None:
     _error(gw.http.get("/v1/orders/0x" + "00" * 32), 404, "NotFound")
     _error(gw.http.get("/v1/accounts/0x1234"), 400, "InvalidRequest")
     assert gw.gateway.store.events_after(0, 10) == []
+
+
+def test_a_signer_over_its_order_rate_is_throttled(open_venue: Callable[..., Venue]) -> None:
+    gw = open_venue(signer_rate=0.001, signer_burst=2, batch_wait=3_600.0)
+    bot, other = gw.grant(), gw.grant()
+    gw.followed()
+    results = gw.post(gw.sign(bot), gw.sign(bot), gw.sign(bot), gw.sign(other))
+    assert [(r["status"], r["reason"], r["code"]) for r in results] == [
+        ("accepted", "Authorized", 0), ("accepted", "Authorized", 0), ("rejected", "Throttled", None),
+        ("accepted", "Authorized", 0)]
+
+
+def test_a_client_over_its_request_rate_gets_429_with_retry_after(open_venue: Callable[..., Venue]) -> None:
+    gw = open_venue(client_rate=0.01, client_burst=3)
+    for _ in range(3):
+        assert gw.http.get("/v1/orders/0x" + "00" * 32).status_code == 404
+    limited = gw.http.get("/v1/orders/0x" + "00" * 32)
+    assert _error(limited, 429, "RateLimited") and int(limited.headers["Retry-After"]) >= 1
+    assert gw.http.get("/healthz").status_code == 200  # health and metrics are not rate limited
