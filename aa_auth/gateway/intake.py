@@ -35,6 +35,7 @@ WRONG_VENUE, NOT_AN_ACCOUNT, THROTTLED, STATE_UNAVAILABLE = "WrongVenue", "NotAn
 # The digest does not cover the signer: two keys of one account signing the very same order share it. The
 # gateway keys orders by digest (GET /v1/orders/{digest}), so it holds the first and refuses the second.
 DUPLICATE_DIGEST = "DuplicateDigest"
+LABELS = {reason: reason.label for reason in Reason}  # Reason.label builds the name on every call
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class Result:
     @classmethod
     def of(cls, digest: bytes, status: Status, reason: Reason | None) -> Result:
         shown = Reason.AUTHORIZED if reason is None else reason
-        return cls(digest, status, shown.label, int(shown))
+        return cls(digest, status, LABELS[shown], int(shown))
 
     @classmethod
     def refused(cls, digest: bytes, gateway_reason: str) -> Result:

@@ -73,12 +73,13 @@ class Settler:
     # ------------------------------------------------------------ sending
 
     def _due(self) -> list[StoredOrder]:
-        waiting = self.store.accepted(self.settings.batch_max)
-        if not waiting or self.follower.degraded:
+        """The next batch when one is due (read only then: loading orders every look would cost the intake)."""
+        count, oldest = self.store.waiting(self.settings.batch_max)
+        if oldest is None or self.follower.degraded:
             return []
-        if len(waiting) < self.settings.batch_max and time.time() - waiting[0].accepted_at < self.settings.batch_wait:
+        if count < self.settings.batch_max and time.time() - oldest < self.settings.batch_wait:
             return []
-        return waiting
+        return self.store.accepted(self.settings.batch_max)
 
     def _send_batch(self) -> bool:
         batch = self._due()

@@ -6,7 +6,7 @@ from typing import Any
 
 from aa_auth.errors import Reason
 from aa_auth.gateway.follower import AccountView, key_status
-from aa_auth.gateway.intake import Result
+from aa_auth.gateway.intake import LABELS, Result
 from aa_auth.gateway.store.base import Event, Holds, StoredOrder
 from aa_auth.gateway.wire import uint_text
 from aa_auth.protocol.orders import Order
@@ -21,7 +21,7 @@ def _hex(value: bytes | None) -> str | None:
 
 def _reason(reason: Reason | None) -> tuple[str, int]:
     shown = Reason.AUTHORIZED if reason is None else reason
-    return shown.label, int(shown)
+    return LABELS[shown], int(shown)
 
 
 def result_json(result: Result) -> dict[str, Any]:

@@ -38,7 +38,7 @@ def test_the_unique_index_backs_the_nonce_reservation_and_a_rejection_frees_it(t
         reservation.hold([_order(7)])
     with pytest.raises(sqlite3.IntegrityError), store.reserve() as reservation:
         reservation.hold([_order(7, size=2)])  # another live order with the same (account, signer, nonce)
-    assert store.count_accepted() == 1  # the failed transaction left nothing behind
+    assert store.waiting(10)[0] == 1  # the failed transaction left nothing behind
     with store.reserve() as reservation:
         assert reservation.nonces_held(ACCOUNT, SIGNER, [7, 8]) == {7}
         assert reservation.holds(ACCOUNT, SIGNER).orders == 1

@@ -123,7 +123,8 @@ class Store(ABC):
         """Accepted orders, oldest first (all of one account when `account` is given)."""
 
     @abstractmethod
-    def count_accepted(self) -> int: ...
+    def waiting(self, limit: int) -> tuple[int, float | None]:
+        """How many orders are accepted (counted up to `limit`), and when the oldest was (None: none)."""
 
     @abstractmethod
     def reject(self, reasons: Mapping[bytes, Reason]) -> list[bytes]:

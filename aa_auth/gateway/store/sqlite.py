@@ -209,8 +209,12 @@ class SqliteStore(Store):
         rows = self._read(f"SELECT {_ORDER_COLUMNS} FROM orders WHERE {where} ORDER BY seq LIMIT ?", [*args, limit])
         return [_row_order(r) for r in rows]
 
-    def count_accepted(self) -> int:
-        return int(self._read("SELECT count(*) FROM orders WHERE status = 'accepted'")[0][0])
+    def waiting(self, limit: int) -> tuple[int, float | None]:
+        oldest = self._read("SELECT accepted_at FROM orders WHERE status = 'accepted' ORDER BY seq LIMIT 1")
+        if not oldest:
+            return 0, None
+        count = self._read("SELECT count(*) FROM (SELECT 1 FROM orders WHERE status = 'accepted' LIMIT ?)", (limit,))
+        return int(count[0][0]), float(oldest[0][0])
 
     def reject(self, reasons: Mapping[bytes, Reason]) -> list[bytes]:
         def work(db: sqlite3.Connection) -> list[bytes]:
