@@ -110,7 +110,7 @@ def _get_logs(chain: Chain, params: dict[str, Any], sleep: Callable[[float], Non
 def fetch_events(
     chain: Chain,
     contract: str,
-    address: str,
+    address: str | Sequence[str],
     from_block: int,
     to_block: int,
     *,
@@ -119,7 +119,7 @@ def fetch_events(
     progress: Progress | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> list[Event]:
-    """`address`'s events from `from_block` to `to_block` (inclusive), in order, decoded with
+    """`address`'s events (or those of several addresses) from `from_block` to `to_block` (inclusive), in order, decoded with
     `contract`'s ABI; logs the ABI does not know are skipped. `topics` filters topic0, topic1, …"""
     if page_blocks < 1:
         raise ValueError("page_blocks must be at least 1")
@@ -130,7 +130,7 @@ def fetch_events(
     reported = 0  # percent last reported: progress every 5% at most, so a long history stays readable
     while start <= to_block:
         end = min(start + span - 1, to_block)
-        params: dict[str, Any] = {"address": address, "fromBlock": start, "toBlock": end}
+        params: dict[str, Any] = {"address": address if isinstance(address, str) else list(address), "fromBlock": start, "toBlock": end}
         if topic_filter:
             params["topics"] = topic_filter
         logs = _get_logs(chain, params, sleep)

@@ -73,13 +73,17 @@ class TxSender:
 
     def send(self, tx: dict[str, Any], what: str) -> TxReceipt:
         """Fill fees, gas and nonce, sign, send, and wait for the confirmations."""
+        return self.broadcast(self.sign(tx), what)
+
+    def sign(self, tx: dict[str, Any]) -> bytes:
+        """Fill fees, gas and nonce and sign: the raw transaction, not sent (a caller may record its hash first)."""
         if self.signer is None:
             raise InvalidInput("sending needs the sender's key, not only its address")
         cap, tip = self.fees()
         tx = {**tx, "from": self.sender, "chainId": self.chain_id, "type": 2, "maxFeePerGas": cap, "maxPriorityFeePerGas": tip}
         tx["gas"] = self.estimate(tx)
         tx["nonce"] = self.w3.eth.get_transaction_count(self.sender, "pending")
-        return self.broadcast(bytes(self.signer.sign_transaction(tx).raw_transaction), what)
+        return bytes(self.signer.sign_transaction(tx).raw_transaction)
 
     def broadcast(self, raw: bytes, what: str) -> TxReceipt:
         """Send a signed transaction and wait until it is mined, successful and confirmed."""
@@ -101,12 +105,17 @@ class TxSender:
 
     def confirm(self, receipt: TxReceipt, what: str) -> None:
         """Wait until the receipt's block is `confirmations` deep, then check it is still canonical."""
-        target = receipt["blockNumber"] + self.policy.confirmations - 1
         deadline = time.monotonic() + self.policy.timeout
-        while self.w3.eth.block_number < target:
+        while not self.final(receipt, what):
             if time.monotonic() > deadline:
                 raise TransactionError(f"{what}: not {self.policy.confirmations} blocks deep within {self.policy.timeout:.0f}s")
             time.sleep(self.policy.poll_interval)
+
+    def final(self, receipt: TxReceipt, what: str) -> bool:
+        """Whether the receipt's block is `confirmations` deep now; TransactionError if it was reorganised away."""
+        if self.w3.eth.block_number < receipt["blockNumber"] + self.policy.confirmations - 1:
+            return False
         again = self.w3.eth.get_transaction_receipt(receipt["transactionHash"])
         if again["blockHash"] != receipt["blockHash"]:
             raise TransactionError(f"{what}: the block holding {receipt['transactionHash'].to_0x_hex()} was reorganised away; rerun")
+        return True

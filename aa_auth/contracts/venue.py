@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from eth_account.signers.local import LocalAccount
 from web3.logs import DISCARD
+from web3.types import TxReceipt
 
 from aa_auth.chain.connection import Chain
 from aa_auth.errors import DomainMismatch, InvalidInput, Reason
@@ -61,6 +62,11 @@ class Venue:
         for signed in orders:
             _check_signed(signed, chain_id)
         receipt = self.chain.send(self.contract.functions.settle([o.as_abi() for o in orders]), sender)
+        return Settlement(self.outcomes(receipt), int(receipt["gasUsed"]), int(receipt["blockNumber"]),
+                          bytes(receipt["transactionHash"]))
+
+    def outcomes(self, receipt: TxReceipt) -> tuple[Outcome, ...]:
+        """Each order's outcome in a mined settle transaction, in batch order."""
         # Both events are emitted in batch order, one per order, so log order is batch order.
         events = self.contract.events
         logs = sorted(
@@ -68,13 +74,12 @@ class Venue:
              *events.OrderRejected().process_receipt(receipt, errors=DISCARD)],
             key=lambda log: log["logIndex"],
         )
-        outcomes = tuple(
+        return tuple(
             Outcome(bytes(log["args"]["digest"]), Reason(log["args"]["reason"]), None)
             if log["event"] == "OrderRejected"
             else Outcome(bytes(log["args"]["digest"]), Reason.AUTHORIZED, str(log["args"]["signer"]))
             for log in logs
         )
-        return Settlement(outcomes, int(receipt["gasUsed"]), int(receipt["blockNumber"]), bytes(receipt["transactionHash"]))
 
 
 def _check_signed(signed: SignedOrder, chain_id: int) -> None:

@@ -15,12 +15,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from eth_utils.crypto import keccak
-from web3 import Web3
 
+from aa_auth.chain.blocks import at_block
 from aa_auth.chain.connection import Chain
-from aa_auth.chain.logs import DEFAULT_PAGE_BLOCKS, Event, event_topic, fetch_events
+from aa_auth.chain.logs import DEFAULT_PAGE_BLOCKS, Event, fetch_events
 from aa_auth.contracts.account import SmartAccount
-from aa_auth.contracts.deployments import ENTRY_POINT_V08, expected_runtime, predicted_stack
+from aa_auth.contracts.clones import CloneCheck, check_clone, clone_code
+from aa_auth.contracts.deployments import ENTRY_POINT_V08, predicted_stack
 from aa_auth.errors import InvalidInput
 from aa_auth.protocol.scope import Scope
 from aa_auth.protocol.typed_data import hash_scope
@@ -42,23 +43,8 @@ __all__ = [
 ]
 
 LONG_VALIDITY_SECONDS = 30 * 86_400
-# OpenZeppelin Clones._cloneCodeWithImmutableArgs: the runtime part of the creation code it builds.
-_PROXY_PREFIX = bytes.fromhex("363d3d373d3d3d363d73")
-_PROXY_SUFFIX = bytes.fromhex("5af43d82803e903d91602b57fd5bf3")
 
 Progress = Callable[[str], None]
-
-
-def clone_code(implementation: str, owner: str) -> bytes:
-    """The runtime code of AccountFactory's clone: EIP-1167 to `implementation`, then the owner."""
-    return _PROXY_PREFIX + bytes.fromhex(implementation[2:]) + _PROXY_SUFFIX + bytes.fromhex(owner[2:])
-
-
-def _clone_target(code: bytes) -> str | None:
-    """The implementation an EIP-1167-with-immutable-args clone delegates to, or None."""
-    if code[:10] != _PROXY_PREFIX or code[30:45] != _PROXY_SUFFIX:
-        return None
-    return check_address("implementation", code[10:30])
 
 
 @dataclass(frozen=True)
@@ -67,25 +53,6 @@ class Flag:
     code: str
     subject: str  # the account or the session key concerned
     message: str
-
-
-@dataclass(frozen=True)
-class CloneCheck:
-    """Whether the account is exactly what the factory deploys, and what did not match."""
-
-    implementation: str | None  # where the code delegates; None when it is no clone at all
-    factory: str | None
-    expected_implementation: str | None
-    factory_code_ok: bool
-    code_matches: bool  # code == clone_code(expected_implementation, owner)
-    created_by_factory: bool  # AccountCreated found and getAddress(owner, salt) == the account
-    salt: str | None
-    creation_block: int | None
-    problems: tuple[str, ...]
-
-    @property
-    def genuine(self) -> bool:
-        return self.factory_code_ok and self.code_matches and self.created_by_factory
 
 
 @dataclass(frozen=True)
@@ -148,13 +115,6 @@ class AccountReport:
     flags: tuple[Flag, ...]
 
 
-def at_block(chain: Chain, block: int) -> Chain:
-    """A view of `chain` whose calls all read at `block`, so the report is one consistent snapshot."""
-    w3 = Web3(chain.w3.provider)
-    w3.eth.default_block = block
-    return Chain(w3, embedded=chain.embedded, tester=chain.tester)
-
-
 def inspect_account(
     chain: Chain,
     address: str,
@@ -188,7 +148,8 @@ def inspect_account(
         raise InvalidInput(f"{address} on chain {chain.chain_id} is not an aa-auth account: it does not answer the "
                            f"SessionAccount getters ({exc.__class__.__name__})") from None
     timestamp = int(view.w3.eth.get_block(block)["timestamp"])
-    clone = _check_clone(view, address, code, owner, entry_point, factory, from_block, block, page_blocks, progress)
+    factory = check_address("factory", factory) if factory else predicted_stack(entry_point).factory
+    clone = check_clone(view, address, code, owner, factory, from_block, block, page_blocks, progress)
     start = clone.creation_block if clone.creation_block is not None else from_block
     events = fetch_events(view, "SessionAccount", address, start, block, page_blocks=page_blocks, progress=progress)
     history = _History(events)
@@ -211,45 +172,6 @@ def inspect_account(
         owner_nonce_words=words.get(owner, ()), recorded_venue=record, positions=positions,
         events=tuple(events), flags=tuple(flags),
     )
-
-
-def _check_clone(view: Chain, address: str, code: bytes, owner: str, entry_point: str, factory: str | None,
-                 from_block: int, block: int, page_blocks: int, progress: Progress | None) -> CloneCheck:
-    problems: list[str] = []
-    implementation = _clone_target(code)
-    if implementation is None:
-        problems.append("the code is not an EIP-1167 clone with immutable args")
-    factory = check_address("factory", factory) if factory else predicted_stack(entry_point).factory
-    expected_impl, factory_ok = None, False
-    if not view.has_code(factory):
-        problems.append(f"no factory at {factory}: pass the factory that created the account")
-    else:
-        factory_code = bytes(view.w3.eth.get_code(factory))  # type: ignore[arg-type]
-        expected = expected_runtime("AccountFactory", factory)
-        factory_ok = expected is not None and keccak(factory_code) == keccak(expected)
-        if not factory_ok:
-            problems.append(f"the code at {factory} is not the shipped AccountFactory")
-        else:
-            expected_impl = str(view.call(view.contract("AccountFactory", factory).functions.accountImplementation()))
-    code_matches = expected_impl is not None and code == clone_code(expected_impl, owner)
-    if expected_impl is not None and not code_matches:
-        problems.append(f"the code is not the factory's clone of {expected_impl} for owner {owner}")
-    salt, creation_block, created = None, None, False
-    if factory_ok:
-        created_events = fetch_events(view, "AccountFactory", factory, from_block, block, page_blocks=page_blocks,
-                                      topics=[event_topic("AccountFactory", "AccountCreated"), bytes(12) + bytes.fromhex(address[2:])],
-                                      progress=progress)
-        if not created_events:
-            problems.append(f"no AccountCreated event for the account from {factory} in blocks {from_block}-{block}")
-        else:
-            event = created_events[0]
-            salt, creation_block = str(event.args["salt"]), event.block_number
-            predicted = view.call(view.contract("AccountFactory", factory).functions.getAddress(owner, bytes.fromhex(salt[2:])))
-            created = predicted == address and event.args["owner"] == owner
-            if not created:
-                problems.append(f"getAddress(owner, {salt}) is {predicted}, not the account")
-    return CloneCheck(implementation, factory, expected_impl, factory_ok, code_matches, created, salt, creation_block,
-                      tuple(problems))
 
 
 class _History:

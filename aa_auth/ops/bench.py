@@ -207,6 +207,13 @@ def run_bench(out: TextIO | None = None, json_path: Path = Path("bench-results.j
         rows += user_op_rows()
     except AAAuthError as exc:
         print(f"skipped the user-operation rows: {exc}", file=note)
+    print("measuring the order intake gateway (one `aa-auth gateway serve` process over anvil, loopback) …", file=note)
+    from aa_auth.ops.bench_gateway import gateway_rows  # imports this module: loaded here, not at the top
+
+    try:
+        rows += gateway_rows()
+    except AAAuthError as exc:
+        print(f"skipped the gateway rows: {exc}", file=note)
     rendered = [
         [r.name, _fmt(r.ours, r.unit), "-" if r.reference is None else _fmt(r.reference, r.unit), r.reference_name,
          "-" if r.ratio is None else f"{r.ratio:.3f}", r.target]

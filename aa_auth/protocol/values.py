@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from functools import lru_cache
 
 from eth_typing import ChecksumAddress
 from eth_utils.address import is_address, to_checksum_address
@@ -48,11 +49,23 @@ def check_address(name: str, value: object) -> ChecksumAddress:
     """Return the checksummed form of a 20-byte hex address; raise InvalidInput otherwise."""
     if isinstance(value, bytes) and len(value) == 20:
         return to_checksum_address(value)
+    checksummed = _checksummed(value) if isinstance(value, str) else None
+    if checksummed is not None:
+        return checksummed
     if not isinstance(value, str) or not is_address(value):
         raise InvalidInput(f"{name} must be a 0x-prefixed 20-byte hex address, got {value!r}")
-    if value != value.lower() and value[2:] != value[2:].upper() and value != to_checksum_address(value):
-        raise InvalidInput(f"{name} has a wrong EIP-55 checksum: {value!r} (expected {to_checksum_address(value)})")
-    return to_checksum_address(value)
+    raise InvalidInput(f"{name} has a wrong EIP-55 checksum: {value!r} (expected {to_checksum_address(value)})")
+
+
+@lru_cache(maxsize=65_536)  # EIP-55 costs tens of µs in pure Python; a gateway or verifier sees the same few addresses
+def _checksummed(text: str) -> ChecksumAddress | None:
+    """The checksummed form of a valid address (checksummed or all one case), else None."""
+    if not is_address(text):
+        return None
+    checksummed = to_checksum_address(text)
+    if text != text.lower() and text[2:] != text[2:].upper() and text != checksummed:
+        return None
+    return checksummed
 
 
 def check_bytes(name: str, value: object, length: int | None = None) -> bytes:

@@ -26,6 +26,7 @@ __all__ = [
     "SessionStatus",
     "Verifier",
     "decide",
+    "decide_recovered",
     "key_status",
     "notional",
     "window_bounds",
@@ -159,7 +160,12 @@ def notional(size: int, price: int) -> int | None:
 def decide(state: AccountState, order: Order, signature: bytes) -> Decision:
     """The reason `isOrderAuthorized(order, signature)` returns on the account `state` describes."""
     digest = order_digest(state.chain_id, state.account, order)
-    signer = recover_signer(digest, signature)
+    return decide_recovered(state, order, digest, recover_signer(digest, signature))
+
+
+def decide_recovered(state: AccountState, order: Order, digest: bytes, signer: str | None) -> Decision:
+    """`decide` for a caller that already holds `digest` (the order's, on the state's chain and account) and
+    `signer = recover_signer(digest, signature)` (None: reason 1), so the signature is not recovered twice."""
     if signer is None:
         return Decision(Reason.BAD_SIGNATURE, None, digest)
     return Decision(_reason(state, signer, order), signer, digest)
@@ -252,7 +258,13 @@ class Verifier:
     def consume(self, order: Order, signature: bytes) -> Decision:
         """`check`, and when authorized record what `consumeOrder` writes: the nonce bit and,
         for a session key, the window's count and notional (restarting them in a new window)."""
-        decision = decide(self._state, order, signature)
+        return self._record(order, decide(self._state, order, signature))
+
+    def consume_recovered(self, order: Order, digest: bytes, signer: str | None) -> Decision:
+        """`consume` with the digest and signer already recovered (see `decide_recovered`)."""
+        return self._record(order, decide_recovered(self._state, order, digest, signer))
+
+    def _record(self, order: Order, decision: Decision) -> Decision:
         signer = decision.signer
         if decision.reason is not Reason.AUTHORIZED or signer is None:
             return decision

@@ -12,7 +12,7 @@ from typing import NoReturn
 
 import click
 
-from aa_auth.ops.cli import accounts, audit, deploy, orders, sessions, showcase
+from aa_auth.ops.cli import accounts, audit, deploy, gateway, orders, sessions, showcase
 from aa_auth.ops.cli.common import Group, Options
 
 __all__ = ["cli", "main"]
@@ -29,7 +29,8 @@ def cli(ctx: click.Context, quiet: bool, debug: bool) -> None:
 
 
 for command in (deploy.deploy, accounts.account, sessions.session, accounts.freeze, accounts.unfreeze,
-                orders.sign_order, orders.verify_order, audit.inspect_command, showcase.demo, showcase.bench):
+                orders.sign_order, orders.verify_order, audit.inspect_command, showcase.demo, showcase.bench,
+                gateway.gateway):
     cli.add_command(command)
 
 

@@ -1,0 +1,1 @@
+"""The order intake gateway (SPEC section 14): `aa-auth gateway serve`. Importing starts nothing."""

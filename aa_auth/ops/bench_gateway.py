@@ -1,0 +1,159 @@
+"""The gateway's benchmark rows (issue 11): intake throughput beside the bare decision, single-post
+latency, on a RAM disk and on disk, and settlement gas through the gateway beside `settle` itself.
+
+One gateway process (`aa-auth gateway serve`, a subprocess: it owns its interpreter and GIL) on
+loopback, over anvil from node_modules; the client keeps one HTTP connection alive.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from eth_utils.crypto import keccak
+
+from aa_auth.chain.anvil import free_port, running_anvil, stop_process
+from aa_auth.chain.connection import Chain
+from aa_auth.contracts.account import SmartAccount
+from aa_auth.contracts.stack import Stack, create_account, deploy_stack
+from aa_auth.contracts.venue import Venue
+from aa_auth.errors import ChainError
+from aa_auth.ops.bench import Row, _seconds
+from aa_auth.ops.gateway_client import GatewayClient
+from aa_auth.protocol.orders import Order, SignedOrder
+from aa_auth.protocol.scope import market_limit, scope
+from aa_auth.protocol.signer import OrderSigner
+from aa_auth.protocol.verify import Verifier
+
+__all__ = ["gateway_rows"]
+
+E = 10**18
+BATCH = 100
+
+
+def _key(name: str) -> LocalAccount:
+    key: LocalAccount = Account.from_key(keccak(text=f"aa-auth gateway bench: {name}"))
+    return key
+
+
+@contextmanager
+def _gateway(url: str, stack: Stack, operator: LocalAccount, db: Path, *flags: str) -> Iterator[GatewayClient]:
+    """`aa-auth gateway serve` as its own process; yields a keep-alive client once it is healthy."""
+    keystore, password = db.parent / "operator.json", db.parent / "operator.password"
+    password.write_text("bench\n")
+    keystore.write_text(json.dumps(Account.encrypt(operator.key, "bench", kdf="pbkdf2", iterations=1_000)))
+    port = free_port()
+    command = [sys.executable, "-m", "aa_auth", "--quiet", "gateway", "serve", "--rpc-url", url, "--venue", stack.venue,
+               "--factory", stack.factory, "--keystore", str(keystore), "--password-file", str(password),
+               "--db", f"sqlite:///{db}", "--port", str(port), "--client-rate", "1e9", "--signer-rate", "1e9",
+               "--signer-burst", "1000000000", "--client-burst", "1000000000", *flags]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                client = GatewayClient(port)
+                client.get("/healthz")
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise ChainError("the benchmark's gateway did not start") from None
+                time.sleep(0.1)
+        yield client
+    finally:
+        stop_process(process, timeout=60)
+
+
+def _trader(chain: Chain, stack: Stack, deployer: LocalAccount, name: str) -> tuple[SmartAccount, OrderSigner]:
+    owner, bot = _key(f"{name} owner"), _key(f"{name} bot")
+    account, _ = create_account(chain, stack, deployer, owner.address)
+    chain.fund(owner.address, 10 * E)
+    account.grant(owner, bot.address, scope(valid_until=chain.timestamp() + 86_400, venues=[stack.venue],
+                                            markets=[market_limit(1)]))
+    return account, OrderSigner(bot.key, chain.chain_id, account.address)
+
+
+def _orders(signer: OrderSigner, venue: str, first: int, count: int, deadline: int) -> list[SignedOrder]:
+    """Market-maker orders (buy 2, sell 1, ...), each with its own nonce."""
+    return [signer.sign(Order(venue, 1, n % 2 == 0, (2 if n % 2 == 0 else 1) * E, 100 * E + n, n, deadline))
+            for n in range(first, first + count)]
+
+
+def _intake(client: GatewayClient, bulk: list[SignedOrder], singles: list[SignedOrder]) -> tuple[float, float, float]:
+    """(orders accepted per second in posts of BATCH, p50 and p99 of a single-order post in µs)."""
+    started = time.perf_counter()
+    for i in range(0, len(bulk), BATCH):
+        if {r["status"] for r in client.post_orders(bulk[i:i + BATCH])} != {"accepted"}:
+            raise ChainError("every benchmark order must be accepted")
+    rate = len(bulk) / (time.perf_counter() - started)
+    latencies = []
+    for signed in singles:
+        start = time.perf_counter_ns()
+        (result,) = client.post_orders([signed])
+        latencies.append((time.perf_counter_ns() - start) / 1_000)
+        if result["status"] != "accepted":
+            raise ChainError("every benchmark order must be accepted")
+    cuts = statistics.quantiles(latencies, n=100)
+    return rate, cuts[49], cuts[98]
+
+
+def gateway_rows(orders: int = 2_000, singles: int = 400) -> list[Row]:
+    rows: list[Row] = []
+    with running_anvil() as url, tempfile.TemporaryDirectory(prefix="aa-auth-bench-") as on_disk, \
+            tempfile.TemporaryDirectory(prefix="aa-auth-bench-", dir="/dev/shm" if Path("/dev/shm").is_dir() else None) as in_ram:
+        chain = Chain.connect(url)
+        deployer, operator = _key("deployer"), _key("operator")
+        for funded in (deployer, operator):
+            chain.fund(funded.address, 1_000 * E)
+        stack = deploy_stack(chain, deployer)
+        deadline = chain.timestamp() + 86_400
+        for where, folder in (("RAM disk", in_ram), ("disk", on_disk)):
+            account, signer = _trader(chain, stack, deployer, where)
+            bulk = _orders(signer, stack.venue, 0, orders, deadline)
+            single = _orders(signer, stack.venue, orders, singles, deadline)
+            state = account.state([signer.address], {(signer.address, n >> 8) for n in range(orders + singles)})
+            pairs = [(s.order, s.signature) for s in bulk]
+            verifier = Verifier(state)
+            if not all(d.ok for d in verifier.check_many(pairs)):
+                raise ChainError("the bare decision must authorize every benchmark order")
+            bare = len(pairs) / min(_seconds(lambda: verifier.check_many(pairs)) for _ in range(5))
+            with _gateway(url, stack, operator, Path(folder) / "gateway.db", "--batch-wait", "3600", "--batch-max", "1000000") as client:
+                rate, p50, p99 = _intake(client, bulk, single)
+            rows += [
+                Row(f"gateway intake, posts of {BATCH}, SQLite on {where}", rate, bare, "Verifier.check_many, same orders",
+                    "orders/s", "ratio ≥ 0.5"),
+                Row(f"gateway single-order post p99, SQLite on {where}", p99, p50, "its p50", "µs", "ratio ≤ 5"),
+            ]
+        rows.append(_settlement_gas(url, chain, stack, deployer, operator, Path(on_disk) / "settle.db", deadline))
+    return rows
+
+
+def _settlement_gas(url: str, chain: Chain, stack: Stack, deployer: LocalAccount, operator: LocalAccount, db: Path,
+                    deadline: int) -> Row:
+    """Gas per order of the gateway's first batch of BATCH, beside `settle` sent directly for the same batch shape."""
+    _, direct_signer = _trader(chain, stack, deployer, "direct")
+    direct = Venue(chain, stack.venue).settle(deployer, _orders(direct_signer, stack.venue, 0, BATCH, deadline))
+    _, signer = _trader(chain, stack, deployer, "through the gateway")
+    batch = _orders(signer, stack.venue, 0, BATCH, deadline)
+    with _gateway(url, stack, operator, db, "--batch-max", str(BATCH), "--batch-wait", "3600") as client:
+        client.post_orders(batch)
+        finished = time.monotonic() + 60
+        while (status := client.get(f"/v1/orders/0x{batch[0].digest.hex()}"))["status"] != "settled":
+            if time.monotonic() > finished:
+                raise ChainError("the gateway's batch did not settle within 60 s")
+            time.sleep(0.1)
+    receipt = chain.w3.eth.get_transaction_receipt(status["txHash"])
+    settled = [o for o in Venue(chain, stack.venue).outcomes(receipt) if o.settled]
+    if len(settled) != BATCH or not all(o.settled for o in direct.outcomes):
+        raise ChainError("every order of both batches must settle")
+    return Row(f"settle {BATCH} orders through the gateway, gas per order", receipt["gasUsed"] / BATCH, direct.gas_used / BATCH,
+               "Venue.settle sent directly", "gas", "ratio = 1")
