@@ -27,7 +27,7 @@ from aa_auth.ops.views import scope_lines
 from aa_auth.protocol.orders import Order, SignedOrder
 from aa_auth.protocol.scope import Scope, market_limit, scope
 from aa_auth.protocol.signer import OrderSigner
-from aa_auth.protocol.verify import Verifier, window_usage
+from aa_auth.protocol.verify import Verifier, key_status, window_usage
 
 U = 10**18
 BTC, ETH, SOL = 1, 2, 3
@@ -202,9 +202,10 @@ def _summary(d: Demo, bots: dict[str, Bot]) -> None:
         _, used_orders, used_notional = window_usage(session, session.scope, now)
         left_orders = session.scope.max_orders_per_window - used_orders
         left_notional = session.scope.max_notional_per_window - used_notional
-        rows.append([bot.name, session.status.name.lower(), f"{left_orders} of {session.scope.max_orders_per_window}",
+        status = key_status(session, now).value
+        rows.append([bot.name, status, f"{left_orders} of {session.scope.max_orders_per_window}",
                      f"{notional(left_notional)} of {notional(session.scope.max_notional_per_window, cap=True)}"])
-        allowance[bot.name] = {"status": session.status.name.lower(), "ordersLeft": left_orders,
+        allowance[bot.name] = {"status": status, "ordersLeft": left_orders,
                                "notionalLeft": str(left_notional)}
     d.say(table(["bot", "status", "orders left", "notional left"], rows))
     agreed = "agreed on every order" if not d.report["disagreements"] else f"DISAGREED {count(d.report['disagreements'], 'time')}"
