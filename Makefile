@@ -9,6 +9,7 @@ BIN := $(VENV)/bin
 
 demo: install
 	$(BIN)/python -m aa_auth demo
+	$(BIN)/python -m aa_auth gateway demo
 
 test: install
 	$(BIN)/python -m pytest
