@@ -14,7 +14,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -27,6 +27,7 @@ from aa_auth.chain.connection import Chain
 from aa_auth.contracts.stack import create_account, deploy_stack
 from aa_auth.contracts.venue import Venue
 from aa_auth.errors import AAAuthError
+from aa_auth.ops.bench_rows import Row, seconds
 from aa_auth.ops.render import table
 from aa_auth.protocol.orders import Order
 from aa_auth.protocol.scope import market_limit, scope
@@ -35,20 +36,6 @@ from aa_auth.protocol.typed_data import full_message
 from aa_auth.protocol.verify import Verifier
 
 E = 10**18
-
-
-@dataclass(frozen=True)
-class Row:
-    name: str
-    ours: float
-    reference: float | None
-    reference_name: str
-    unit: str
-    target: str
-
-    @property
-    def ratio(self) -> float | None:
-        return None if not self.reference else self.ours / self.reference
 
 
 def _median_us(fn: Callable[[], object], samples: int) -> float:
@@ -103,7 +90,7 @@ def speed_rows(samples: int) -> list[Row]:
     batch = [(s.order, s.signature) for s in (signer.sign(replace(order, nonce=n)) for n in range(500))]
     # Best of several runs: a batch's wall time absorbs whatever else the machine does, a median of
     # single calls does not, so the fastest run is the one that measures the code.
-    best = min(_seconds(lambda: verifier.check_many(batch)) for _ in range(7))
+    best = min(seconds(lambda: verifier.check_many(batch)) for _ in range(7))
 
     return [
         Row("sign one Order (OrderSigner)", ours_sign, eth_account_sign, "eth-account sign_typed_data", "µs", "≤ 40 µs, ≥ 5x faster"),
@@ -113,12 +100,6 @@ def speed_rows(samples: int) -> list[Row]:
         Row("verify 500-order batch, one core", len(batch) / best, 1e6 / eth_account_verify, "eth-account, same core",
             "orders/s", "-"),
     ]
-
-
-def _seconds(fn: Callable[[], object]) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
 
 
 def _mm_order(venue: str, n: int, deadline: int) -> Order:
@@ -208,7 +189,7 @@ def run_bench(out: TextIO | None = None, json_path: Path = Path("bench-results.j
     except AAAuthError as exc:
         print(f"skipped the user-operation rows: {exc}", file=note)
     print("measuring the order intake gateway (one `aa-auth gateway serve` process over anvil, loopback) …", file=note)
-    from aa_auth.ops.bench_gateway import gateway_rows  # imports this module: loaded here, not at the top
+    from aa_auth.ops.bench_gateway import gateway_rows  # starts anvil and uvicorn: loaded only when measured
 
     try:
         rows += gateway_rows()

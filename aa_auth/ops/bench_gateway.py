@@ -27,7 +27,7 @@ from aa_auth.contracts.account import SmartAccount
 from aa_auth.contracts.stack import Stack, create_account, deploy_stack
 from aa_auth.contracts.venue import Venue
 from aa_auth.errors import ChainError
-from aa_auth.ops.bench import Row, _seconds
+from aa_auth.ops.bench_rows import Row, seconds
 from aa_auth.ops.gateway_client import GatewayClient
 from aa_auth.protocol.orders import Order, SignedOrder
 from aa_auth.protocol.scope import market_limit, scope
@@ -125,7 +125,7 @@ def gateway_rows(orders: int = 2_000, singles: int = 400) -> list[Row]:
             verifier = Verifier(state)
             if not all(d.ok for d in verifier.check_many(pairs)):
                 raise ChainError("the bare decision must authorize every benchmark order")
-            bare = len(pairs) / min(_seconds(lambda: verifier.check_many(pairs)) for _ in range(5))
+            bare = len(pairs) / min(seconds(lambda: verifier.check_many(pairs)) for _ in range(5))
             with _gateway(url, stack, operator, Path(folder) / "gateway.db", "--batch-wait", "3600", "--batch-max", "1000000") as client:
                 rate, p50, p99 = _intake(client, bulk, single)
             rows += [
