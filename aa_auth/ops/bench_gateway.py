@@ -88,25 +88,30 @@ def _orders(signer: OrderSigner, venue: str, first: int, count: int, deadline: i
             for n in range(first, first + count)]
 
 
-def _intake(client: GatewayClient, bulk: list[SignedOrder], singles: list[SignedOrder]) -> tuple[float, float, float]:
-    """(orders accepted per second in posts of BATCH, p50 and p99 of a single-order post in µs)."""
-    started = time.perf_counter()
-    for i in range(0, len(bulk), BATCH):
-        if {r["status"] for r in client.post_orders(bulk[i:i + BATCH])} != {"accepted"}:
+def _intake(client: GatewayClient, bulk: list[SignedOrder], singles: list[SignedOrder], rounds: int) -> tuple[float, float, float]:
+    """(orders accepted per second in posts of BATCH: the best of `rounds` equal rounds, as the bare decision's
+    best run, after one warm-up post; p50 and p99 of a single-order post in µs)."""
+    def post(orders: list[SignedOrder]) -> None:
+        if {r["status"] for r in client.post_orders(orders)} != {"accepted"}:
             raise ChainError("every benchmark order must be accepted")
-    rate = len(bulk) / (time.perf_counter() - started)
+    post(bulk[:BATCH])
+    per_round = (len(bulk) - BATCH) // rounds
+    best = 0.0
+    for start in range(BATCH, BATCH + rounds * per_round, per_round):
+        began = time.perf_counter()
+        for i in range(start, start + per_round, BATCH):
+            post(bulk[i:i + BATCH])
+        best = max(best, per_round / (time.perf_counter() - began))
     latencies = []
     for signed in singles:
-        start = time.perf_counter_ns()
-        (result,) = client.post_orders([signed])
-        latencies.append((time.perf_counter_ns() - start) / 1_000)
-        if result["status"] != "accepted":
-            raise ChainError("every benchmark order must be accepted")
+        began_ns = time.perf_counter_ns()
+        post([signed])
+        latencies.append((time.perf_counter_ns() - began_ns) / 1_000)
     cuts = statistics.quantiles(latencies, n=100)
-    return rate, cuts[49], cuts[98]
+    return best, cuts[49], cuts[98]
 
 
-def gateway_rows(orders: int = 2_000, singles: int = 400) -> list[Row]:
+def gateway_rows(orders: int = 2_100, singles: int = 400, rounds: int = 4) -> list[Row]:
     rows: list[Row] = []
     with running_anvil() as url, tempfile.TemporaryDirectory(prefix="aa-auth-bench-") as on_disk, \
             tempfile.TemporaryDirectory(prefix="aa-auth-bench-", dir="/dev/shm" if Path("/dev/shm").is_dir() else None) as in_ram:
@@ -125,9 +130,9 @@ def gateway_rows(orders: int = 2_000, singles: int = 400) -> list[Row]:
             verifier = Verifier(state)
             if not all(d.ok for d in verifier.check_many(pairs)):
                 raise ChainError("the bare decision must authorize every benchmark order")
-            bare = len(pairs) / min(_seconds(lambda: verifier.check_many(pairs)) for _ in range(5))
+            bare = len(pairs) / min(_seconds(lambda: verifier.check_many(pairs)) for _ in range(rounds))
             with _gateway(url, stack, operator, Path(folder) / "gateway.db", "--batch-wait", "3600", "--batch-max", "1000000") as client:
-                rate, p50, p99 = _intake(client, bulk, single)
+                rate, p50, p99 = _intake(client, bulk, single, rounds)
             rows += [
                 Row(f"gateway intake, posts of {BATCH}, SQLite on {where}", rate, bare, "Verifier.check_many, same orders",
                     "orders/s", "ratio ≥ 0.5"),
