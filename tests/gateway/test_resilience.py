@@ -23,7 +23,8 @@ from aa_auth.chain.logs import fetch_events
 from aa_auth.contracts.stack import Stack, deploy_stack
 from aa_auth.protocol.orders import SignedOrder
 from tests.anvil import running_anvil
-from tests.gateway.harness import Client, fresh_key, free_port, new_account, until, venue
+from aa_auth.gateway.app import Gateway, serving
+from tests.gateway.harness import Client, fresh_key, free_port, new_account, settings_for, until, venue
 from tests.integration._operator import write_keystore
 
 pytestmark = pytest.mark.anvil
@@ -171,3 +172,24 @@ def test_a_reorg_that_drops_a_settlement_sends_the_orders_again(tmp_path: Path) 
             until(settled, 60, "the order to settle again")
             assert _statuses(gw, signed.digest) == ["accepted", "submitted", "accepted", "submitted", "settled"]
             _settled_once(chain, stack, [signed])
+
+
+def test_what_happened_on_chain_while_the_gateway_was_down_pulls_held_orders_at_start(tmp_path: Path) -> None:
+    with running_anvil() as url:
+        chain = Chain.connect(url)
+        stack = deploy_stack(chain, fresh_key(chain, "deployer", 100))
+        operator = fresh_key(chain, "operator", 100)
+        account, owner = new_account(chain, stack)
+        settings = settings_for(url, stack, tmp_path / "gateway.db", batch_wait=3_600.0)
+        port = free_port()
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+            client = Client(chain, stack, f"http://127.0.0.1:{port}", http, account, owner)
+            bot = client.grant()
+            with serving(Gateway(settings, operator, Chain.connect(url)), port):
+                client.followed()
+                held = client.sign(bot)
+                assert client.post(held)[0]["status"] == "accepted"
+            account.revoke(owner, bot.address)  # nobody is following
+            with serving(Gateway(settings, operator, Chain.connect(url)), port):
+                assert (client.status(held.digest)["status"], client.status(held.digest)["reason"]) == ("rejected",
+                                                                                                      "SessionRevoked")
