@@ -24,6 +24,7 @@ from aa_auth.contracts.stack import Stack, deploy_stack
 from aa_auth.protocol.orders import SignedOrder
 from tests.anvil import running_anvil
 from aa_auth.gateway.app import Gateway, serving
+from aa_auth.gateway.store.sqlite import SqliteStore
 from tests.gateway.harness import Client, fresh_key, free_port, new_account, settings_for, until, venue
 from tests.integration._operator import write_keystore
 
@@ -193,3 +194,49 @@ def test_what_happened_on_chain_while_the_gateway_was_down_pulls_held_orders_at_
             with serving(Gateway(settings, operator, Chain.connect(url)), port):
                 assert (client.status(held.digest)["status"], client.status(held.digest)["reason"]) == ("rejected",
                                                                                                       "SessionRevoked")
+
+
+def test_sigterm_drains_the_batch_in_flight_before_exiting(tmp_path: Path) -> None:
+    with running_anvil() as url:
+        chain = Chain.connect(url)
+        stack = deploy_stack(chain, fresh_key(chain, "deployer", 100))
+        keystore = write_keystore(tmp_path / "keys", fresh_key(chain, "operator", 100))
+        account, owner = new_account(chain, stack)
+        port, db = free_port(), tmp_path / "gateway.db"
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+            client = Client(chain, stack, f"http://127.0.0.1:{port}", http, account, owner)
+            bot = client.grant()
+            with gateway_process(url, stack, keystore, db, port, "--batch-wait", "0.2", "--confirmations", "2") as process:
+                client.followed()
+                signed = client.sign(bot)
+                client.post(signed)
+                until(lambda: client.status(signed.digest)["status"] == "submitted", 20, "the batch to be sent")
+                process.send_signal(signal.SIGTERM)  # its block still needs a second confirmation ...
+                time.sleep(1)
+                assert process.poll() is None  # ... so the gateway waits for it
+                _mine(chain)
+                # uvicorn re-raises the signal once it has shut down cleanly, so the exit status says SIGTERM
+                assert process.wait(timeout=30) in (0, -signal.SIGTERM)
+        stored = SqliteStore(db, chain.chain_id, stack.venue).order(signed.digest)
+        assert stored is not None and stored.status.value == "settled"
+
+
+def test_shutdown_keeps_following_until_the_batch_in_flight_is_final(tmp_path: Path) -> None:
+    """The follower lags (a slow poll), so the settle block is not followed yet when shutdown begins."""
+    with running_anvil() as url:
+        chain = Chain.connect(url)
+        stack = deploy_stack(chain, fresh_key(chain, "deployer", 100))
+        account, owner = new_account(chain, stack)
+        settings = settings_for(url, stack, tmp_path / "gateway.db", batch_wait=0.1, poll_interval=3.0)
+        port = free_port()
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+            client = Client(chain, stack, f"http://127.0.0.1:{port}", http, account, owner)
+            bot = client.grant()
+            with serving(Gateway(settings, fresh_key(chain, "operator", 100), Chain.connect(url)), port):
+                client.followed()
+                signed = client.sign(bot)
+                client.post(signed)
+                until(lambda: client.status(signed.digest)["status"] == "submitted", 20, "the batch to be sent")
+            # serving() has returned: the gateway shut down, after finishing the batch
+        stored = SqliteStore(tmp_path / "gateway.db", chain.chain_id, stack.venue).order(signed.digest)
+        assert stored is not None and stored.status.value == "settled"
