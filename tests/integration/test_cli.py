@@ -307,7 +307,7 @@ def test_the_documented_commands_exist() -> None:
     commands = {name: command for name, command in cli.commands.items()}
     assert set(commands) == {"deploy", "account", "session", "freeze", "unfreeze", "sign-order", "verify-order",
                              "inspect", "demo", "bench", "gateway"}
-    assert set(commands["gateway"].commands) == {"serve", "grant-request", "revocation-request", "submit",  # type: ignore[attr-defined]
+    assert set(commands["gateway"].commands) == {"serve", "grant-request", "revocation-request", "submit", "demo",  # type: ignore[attr-defined]
                                                  "relay"}
     assert set(commands["session"].commands) == {"grant", "revoke", "rotate", "list"}  # type: ignore[attr-defined]
     assert set(commands["account"].commands) == {"create"}  # type: ignore[attr-defined]
