@@ -1,14 +1,11 @@
-"""One gateway process: its parts, and the Starlette app whose lifespan starts and stops them.
-
-Nothing starts on import or construction: the lifespan starts the follower and the settler
-threads, and on shutdown (uvicorn turns SIGTERM into it) stops intake of new batches and lets
-the settler finish the batch in flight.
+"""The Starlette app of one gateway (the routes and a lifespan that starts and stops its parts), and
+uvicorn to run it. Nothing starts on import: on shutdown (uvicorn turns SIGTERM into it) no new
+batch is sent, the one in flight finishes, and the follower stops last.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -18,98 +15,12 @@ import uvicorn
 from eth_account.signers.local import LocalAccount
 from starlette.applications import Starlette
 
-from aa_auth.chain.connection import Chain
-from aa_auth.chain.transactions import FeePolicy
 from aa_auth.gateway.api import error_handlers, routes
 from aa_auth.gateway.errors import StateUnavailable
-from aa_auth.gateway.follower import Follower
-from aa_auth.gateway.intake import Intake
-from aa_auth.gateway.limits import Buckets
-from aa_auth.gateway.metrics import Metrics
-from aa_auth.gateway.operator import Operator
-from aa_auth.gateway.relay import Relay
-from aa_auth.gateway.settings import Settings, sqlite_path
-from aa_auth.gateway.settler import Settler
-from aa_auth.gateway.store.sqlite import SqliteStore
+from aa_auth.gateway.parts import Gateway
+from aa_auth.gateway.settings import Settings
 
 __all__ = ["Gateway", "create_app", "serve", "serving"]
-
-log = logging.getLogger("aa_auth.gateway")
-
-
-class Wakeups:
-    """Wakes the event streams (asyncio) when a store write commits (in any thread)."""
-
-    def __init__(self) -> None:
-        self._events: set[asyncio.Event] = set()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._lock = threading.Lock()
-
-    def subscribe(self) -> asyncio.Event:
-        event = asyncio.Event()
-        with self._lock:
-            self._loop = asyncio.get_running_loop()
-            self._events.add(event)
-        return event
-
-    def unsubscribe(self, event: asyncio.Event) -> None:
-        with self._lock:
-            self._events.discard(event)
-
-    def notify(self) -> None:
-        with self._lock:
-            loop, events = self._loop, list(self._events)
-        if loop is not None and not loop.is_closed():
-            for event in events:
-                loop.call_soon_threadsafe(event.set)
-
-
-class Gateway:
-    """The parts of one gateway, wired to one node, one operator key and one database."""
-
-    def __init__(self, settings: Settings, operator_key: LocalAccount, chain: Chain | None = None) -> None:
-        self.settings = settings
-        self.chain = chain if chain is not None else Chain.connect(settings.rpc_url)
-        self.metrics = Metrics()
-        self.store = SqliteStore(sqlite_path(settings.db), self.chain.chain_id, settings.venue)
-        self.wakeups = Wakeups()
-        self.store.listeners.append(self.wakeups.notify)
-        self.follower = Follower(self.chain, settings, self.store, self.metrics.rejected)
-        self.intake = Intake(settings, self.store, self.follower, self.metrics)
-        self.operator = Operator(self.chain, operator_key, FeePolicy(confirmations=settings.confirmations))
-        self.settler = Settler(self.chain, settings, self.store, self.follower, self.operator, self.metrics)
-        self.relay = Relay(self.chain, settings, self.store, self.follower, self.operator, self.metrics)
-        self.clients = Buckets(settings.client_rate, settings.client_burst)
-        self.stopping = threading.Event()  # set: no new batches, event streams end
-        self._stop_following = threading.Event()  # set after the settler is done
-        self._follower: threading.Thread | None = None
-        self._settler: threading.Thread | None = None
-
-    def start(self) -> None:
-        self.follower.start()
-        self.stopping.clear()
-        self._stop_following.clear()
-        self._follower = threading.Thread(target=self.follower.run, args=(self._stop_following,), name="gateway-follower",
-                                          daemon=True)
-        self._settler = threading.Thread(target=self.settler.run, args=(self.stopping,), name="gateway-settler",
-                                         daemon=True)
-        self._follower.start()
-        self._settler.start()
-        log.info("gateway: following chain %d from block %d; venue %s, operator %s", self.follower.chain_id,
-                 self.follower.head, self.settings.venue, self.operator.address)
-
-    def stop(self) -> None:
-        """Stop sending batches, let the one in flight finish (the follower keeps reading the blocks it needs),
-        then stop following."""
-        self.stopping.set()
-        self.wakeups.notify()
-        if self._settler is not None:
-            self._settler.join(timeout=60)
-        self._stop_following.set()
-        if self._follower is not None:
-            self._follower.join(timeout=30)
-        self.store.close()
-
 
 def create_app(gateway: Gateway) -> Starlette:
     @asynccontextmanager
