@@ -28,7 +28,7 @@ from aa_auth.gateway.wire import encode, is_digest, parse_grant, parse_orders, p
 from aa_auth.protocol.values import check_address
 
 if TYPE_CHECKING:
-    from aa_auth.gateway.service import Gateway
+    from aa_auth.gateway.parts import Gateway
 
 __all__ = ["error_handlers", "routes"]
 

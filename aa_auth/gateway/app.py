@@ -1,8 +1,6 @@
-"""The Starlette app of one gateway process, whose lifespan starts and stops its parts, on uvicorn.
-
-Nothing starts on import or construction: the lifespan starts the follower and the settler
-threads, and on shutdown (uvicorn turns SIGTERM into it) stops intake of new batches and lets
-the settler finish the batch in flight.
+"""The Starlette app of one gateway (the routes and a lifespan that starts and stops its parts), and
+uvicorn to run it. Nothing starts on import: on shutdown (uvicorn turns SIGTERM into it) no new
+batch is sent, the one in flight finishes, and the follower stops last.
 """
 
 from __future__ import annotations
@@ -19,11 +17,10 @@ from starlette.applications import Starlette
 
 from aa_auth.gateway.api import error_handlers, routes
 from aa_auth.gateway.errors import StateUnavailable
-from aa_auth.gateway.service import Gateway
+from aa_auth.gateway.parts import Gateway
 from aa_auth.gateway.settings import Settings
 
-__all__ = ["create_app", "serve", "serving"]
-
+__all__ = ["Gateway", "create_app", "serve", "serving"]
 
 def create_app(gateway: Gateway) -> Starlette:
     @asynccontextmanager

@@ -128,13 +128,11 @@ class Follower:
     # ------------------------------------------------------------ admission and reads
 
     def start(self) -> None:
-        """Follow from the node's latest block; reload the accounts the store serves."""
+        """Follow from the node's latest block: reload the accounts the store serves, and check every held
+        order against them (what happened on chain while the gateway was down was not followed)."""
         with self._lock:
-            latest = self.chain.w3.eth.get_block("latest")
-            self._move_head(latest)
+            self._rebuild(self.chain.w3.eth.get_block("latest"), self.store.served())
             self.latest = self.head
-            for account in self.store.served():
-                self._accounts[account] = self._load(account)
             self.error = None
 
     def admit(self, account: str) -> None:
@@ -216,7 +214,7 @@ class Follower:
             latest = self.chain.w3.eth.get_block("latest")
             with self._lock:
                 if not self._canonical(self.head):
-                    self._rebuild(latest)
+                    self._rebuild(latest, self._accounts)
                 else:
                     target = min(int(latest["number"]), self.head + MAX_BLOCKS_PER_STEP)
                     if target > self.head:
@@ -239,11 +237,12 @@ class Follower:
         for old in sorted(self._hashes)[:-_CHECKPOINTS]:
             del self._hashes[old]
 
-    def _rebuild(self, latest: Any) -> None:
-        """The followed block was reorganised away: reread every account at the latest block, recheck all."""
+    def _rebuild(self, latest: Any, accounts: Iterable[str]) -> None:
+        """Read `accounts` afresh at the latest block and check every held order again (at start, and when
+        the followed block was reorganised away)."""
         self._hashes.clear()
         self._move_head(latest)
-        for account in list(self._accounts):
+        for account in list(accounts):
             self._accounts[account] = self._load(account)
         self._pull({account: {_WHOLE_ACCOUNT} for account in self._accounts})
 

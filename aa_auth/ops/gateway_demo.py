@@ -20,8 +20,7 @@ from aa_auth.chain.anvil import free_port, running_anvil
 from aa_auth.chain.connection import Chain
 from aa_auth.contracts.stack import create_account, deploy_stack
 from aa_auth.errors import ChainError
-from aa_auth.gateway.app import serving
-from aa_auth.gateway.service import Gateway
+from aa_auth.gateway.app import Gateway, serving
 from aa_auth.gateway.settings import Settings
 from aa_auth.ops.gateway_client import GatewayClient
 from aa_auth.ops.render import table

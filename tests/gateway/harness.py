@@ -17,8 +17,7 @@ from aa_auth.chain.anvil import free_port
 from aa_auth.chain.connection import Chain
 from aa_auth.contracts.account import SmartAccount
 from aa_auth.contracts.stack import Stack, create_account
-from aa_auth.gateway.app import serving
-from aa_auth.gateway.service import Gateway
+from aa_auth.gateway.app import Gateway, serving
 from aa_auth.gateway.settings import Settings
 from aa_auth.ops.gateway_client import signed_order_json
 from aa_auth.protocol.orders import Order, SignedOrder

@@ -8,7 +8,6 @@ import runpy
 import socket
 import subprocess
 import sys
-import time
 import types
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,7 +29,6 @@ from aa_auth.protocol.orders import Order
 from aa_auth.protocol.scope import CallPermission, market_limit, scope
 from aa_auth.protocol.signer import OrderSigner
 from aa_auth.protocol.typed_data import hash_scope, order_digest
-from tests.conftest import named_key
 from tests.integration._operator import ETHER, PASSWORD, funded, rolled_back, write_keystore
 
 pytestmark = pytest.mark.anvil
@@ -54,7 +52,7 @@ class Operator:
         if key is not None:
             keystore, password = self.keystores[key]
             argv += ["--keystore", str(keystore), "--password-file", str(password)]
-        runner = CliRunner(env={"WEB3_PROVIDER_URI": None, "AA_AUTH_KEYSTORE": None, "AA_AUTH_MARKETS": None, **(env or {})})
+        runner = CliRunner(env={"WEB3_PROVIDER_URI": None, "AA_AUTH_KEYSTORE": None, **(env or {})})
         return runner.invoke(cli, ["--quiet", *argv], input=input, catch_exceptions=False)
 
     def json(self, *args: str, key: str | None = None) -> dict[str, Any]:
@@ -68,7 +66,7 @@ class Operator:
 def op(anvil_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Operator]:
     tmp = tmp_path_factory.mktemp("cli")
     with rolled_back(Chain.connect(anvil_url)) as chain:
-        keys = {name: funded(chain, f"cli {name}") for name in ("payer", "owner", "bot", "bot2", "bot3", "bot4", "guardian")}
+        keys = {name: funded(chain, f"cli {name}") for name in ("payer", "owner", "bot", "bot2", "bot3", "guardian")}
         keystores = {name: write_keystore(tmp / "keys", key) for name, key in keys.items()}
         yield Operator(chain, anvil_url, tmp, tmp / "deployments", keys, keystores)
 
@@ -171,40 +169,6 @@ def test_offline_signing_needs_only_a_chain_id_and_is_deterministic(op: Operator
         10, account, Order(stack.venue, 1, False, 1, 1, 0, 1_900_000_000)).hex()
 
 
-def _sign_order_args(stack: Stack, account: str, *extra: str, size: str = "1") -> tuple[str, ...]:
-    return ("sign-order", account, "--venue", stack.venue, "--market", "1", "--buy", "--size", size, "--price", "1",
-            "--nonce", "0", *extra, "--json")
-
-
-@pytest.mark.parametrize("online", [True, False])
-def test_sign_order_refuses_a_deadline_that_is_not_in_the_future_unless_allowed(
-    op: Operator, stack: Stack, account: str, online: bool
-) -> None:
-    offline = () if online else ("--chain-id", "31337")
-    now = op.chain.timestamp() if online else int(time.time())
-    clock = "the node's latest block" if online else "the clock says"
-    for deadline in ("1000", str(now - 5)):
-        refused = op.run(*_sign_order_args(stack, account, "--deadline", deadline, *offline), key="bot", rpc=online)
-        error = _one_line_error(refused)
-        assert f"--deadline {deadline} is not in the future ({clock}" in error and "pass --allow-expired" in error
-    allowed = op.run(*_sign_order_args(stack, account, "--deadline", "1000", "--allow-expired", *offline), key="bot", rpc=online)
-    assert allowed.exit_code == 0, allowed.stderr
-    assert json.loads(allowed.stdout)["order"]["deadline"] == "1000"
-
-
-def test_sign_order_refuses_ttl_zero(op: Operator, stack: Stack, account: str) -> None:
-    result = op.run(*_sign_order_args(stack, account, "--ttl", "0"), key="bot")
-    assert result.exit_code == 2 and "Invalid value for '--ttl': must be at least 1s" in result.stderr
-
-
-def test_sign_order_refuses_size_zero_unless_allowed(op: Operator, stack: Stack, account: str) -> None:
-    error = _one_line_error(op.run(*_sign_order_args(stack, account, "--ttl", "1m", size="0"), key="bot"))
-    assert "--size 0: the order would fill nothing yet spend its nonce" in error and "--allow-zero-size" in error
-    allowed = op.run(*_sign_order_args(stack, account, "--ttl", "1m", "--allow-zero-size", size="0"), key="bot")
-    assert allowed.exit_code == 0, allowed.stderr
-    assert json.loads(allowed.stdout)["order"]["size"] == "0"
-
-
 def test_rotate_revoke_self_revoke_freeze_and_unfreeze(op: Operator, stack: Stack, account: str) -> None:
     bot2, bot3, guardian = op.keys["bot2"].address, op.keys["bot3"].address, op.keys["guardian"].address
     common = ("--valid-for", "1d", "--venue", stack.venue, "--market", "1")
@@ -235,59 +199,7 @@ def test_password_prompt_when_no_password_file_is_given(op: Operator, account: s
         assert f"revoked {op.keys['bot'].address}" in ok.stdout
 
 
-def test_grant_list_and_inspect_speak_the_market_lists_units(op: Operator, stack: Stack, account: str) -> None:
-    markets = op.tmp / "markets.json"
-    markets.write_text(json.dumps({"markets": [{"id": "1", "symbol": "ETH-USD", "baseDecimals": 18}]}))
-    key = op.keys["bot4"].address
-    band = "1 (ETH-USD): size <= 2,000,000,000,000,000,000 (2 ETH), price in [1,500,000,000,000,000,000,000 (1,500), " \
-           "2,500,500,000,000,000,000,000 (2,500.5)]"
-    with rolled_back(op.chain):
-        block = op.chain.w3.eth.block_number
-        refused = op.run("session", "grant", account, key, "--markets", str(markets), "--valid-until", "4000000000",
-                         "--venue", stack.venue, "--market", "ETH-USD,max-size=0.0000000000000000001", key="owner")
-        assert refused.exit_code == 2 and "has more than 18 decimals" in refused.stderr
-        assert op.chain.w3.eth.block_number == block  # nothing sent
-        granted = op.run("session", "grant", account, key, "--markets", str(markets), "--valid-until", "4000000000",
-                         "--venue", stack.venue, "--market", "ETH-USD,max-size=2.0,min-price=1500.0,max-price=2500.5",
-                         "--max-notional", "100000.0", "--max-orders", "5", key="owner")
-        assert granted.exit_code == 0, granted.stderr
-        expected = scope(valid_until=4_000_000_000, venues=[stack.venue], max_orders_per_window=5,
-                         markets=[market_limit(1, max_order_size=2 * ETHER, min_price=1500 * ETHER, max_price=25005 * 10**17)],
-                         max_notional_per_window=100_000 * ETHER)
-        assert f"(scope hash 0x{hash_scope(expected).hex()})" in granted.stdout  # the raw scope the human amounts mean
-        assert f"market           {band}" in granted.stdout
-        assert "notional/window  100,000,000,000,000,000,000,000 (100,000)" in granted.stdout
-        listed = op.run("session", "list", account, env={"AA_AUTH_MARKETS": str(markets)})
-        row = next(line for line in listed.stdout.splitlines() if line.startswith(key))
-        assert row.split()[-9:] == ["1", "(ETH-USD)", "0", "of", "5", "0", "of", "100,000,000,000,000,000,000,000", "(100,000)"]
-        audit = op.run("inspect", account, "--markets", str(markets), "--records-dir", str(op.records))
-        assert audit.exit_code == 0 and band in audit.stdout
-        entry = next(k for k in op.json("inspect", account, "--markets", str(markets), "--records-dir", str(op.records))["keys"]
-                     if k["key"] == key)["scope"]["markets"][0]
-        assert entry == {"market": "1", "maxOrderSize": str(2 * ETHER), "minPrice": str(1500 * ETHER),
-                         "maxPrice": str(25005 * 10**17), "symbol": "ETH-USD", "baseDecimals": 18}
-        order = op.tmp / "human-order.json"
-        signed = op.run("sign-order", account, "--markets", str(markets), "--venue", stack.venue, "--market", "ETH-USD",
-                        "--buy", "--size", "1.5", "--price", "2000.25", "--nonce", "1", "--ttl", "10m", "--out", str(order),
-                        key="bot4")
-        assert signed.exit_code == 0, signed.stderr
-        verdict = op.run("verify-order", str(order), "--markets", str(markets))
-        assert verdict.exit_code == 0, verdict.stderr  # 1.5 ETH at 2,000.25 is inside the band the human grant set
-        for line in ("size       1,500,000,000,000,000,000 (1.5 ETH)", "price      2,000,250,000,000,000,000,000 (2,000.25)",
-                     "notional   3,000,375,000,000,000,000,000 (3,000.375)", "on-chain   Authorized (0)"):
-            assert line in verdict.stdout
-
-
 # ------------------------------------------------------------------ inspect
-
-
-def test_password_prompt_without_a_terminal_says_to_pass_a_password_file(op: Operator, account: str) -> None:
-    keystore = op.keystores["owner"][0]
-    result = CliRunner(env={"WEB3_PROVIDER_URI": op.url, "AA_AUTH_PASSWORD_FILE": None}).invoke(
-        cli, ["--quiet", "freeze", account, "--keystore", str(keystore)], input="", catch_exceptions=False)
-    error = _one_line_error(result)
-    assert "no terminal to type it at" in error and "pass --password-file FILE" in error
-    assert "Aborted" not in result.stderr and op.chain.contract("SessionAccount", account).functions.frozen().call() is False
 
 
 def test_inspect_prints_the_audit_and_fails_on_flags_when_asked(op: Operator, account: str) -> None:
@@ -301,42 +213,6 @@ def test_inspect_prints_the_audit_and_fails_on_flags_when_asked(op: Operator, ac
     assert data["fromBlock"] >= json.loads((op.records / "31337.json").read_text())["contracts"]["AccountFactory"]["blockNumber"]
     strict = op.run("inspect", account, "--fail-on", "warning", "--records-dir", str(op.records))
     assert strict.exit_code == 3  # the bot's `any` market entry is flagged
-
-
-def test_inspect_checks_venues_against_the_records_and_reads_positions(op: Operator, stack: Stack, account: str) -> None:
-    data = op.json("inspect", account, "--records-dir", str(op.records))
-    assert data["recordedVenue"] == {"address": stack.venue, "genuine": True}
-    assert {check["check"] for k in data["keys"] for check in k["venueChecks"]} == {"recorded"}
-    net = {p["market"]: p["net"] for p in data["positions"]}
-    assert net["7"] == str(2 * ETHER)  # the bot's order settled in test_signed_order_verifies_then_is_rejected_once_settled
-    elsewhere = op.json("inspect", account, "--records-dir", str(op.tmp / "no-records"))
-    assert elsewhere["recordedVenue"] is None and elsewhere["positions"] is None
-    assert {check["check"] for k in elsewhere["keys"] for check in k["venueChecks"]} == {"unchecked"}
-
-
-def _statuses(op: Operator, account: str, key: str) -> tuple[str, str, str, str]:
-    """`key`'s status in session list and in inspect, each as JSON and as text."""
-    listed = next(k["status"] for k in op.json("session", "list", account)["keys"] if k["key"] == key)
-    audited = next(k["status"] for k in op.json("inspect", account, "--records-dir", str(op.records))["keys"] if k["key"] == key)
-    row = next(line for line in op.run("session", "list", account).stdout.splitlines() if line.startswith(key))
-    text = op.run("inspect", account, "--records-dir", str(op.records)).stdout
-    status_line = re.search(f"Session key {key}\nstatus +(\\S+)", text)
-    assert status_line is not None
-    return listed, audited, row.split()[1], status_line.group(1)
-
-
-def test_every_view_names_an_expired_and_a_not_yet_valid_key_alike(op: Operator, stack: Stack, account: str) -> None:
-    brief, later = named_key("cli brief").address, named_key("cli later").address
-    with rolled_back(op.chain):
-        now = op.chain.timestamp()
-        common = ("--venue", stack.venue, "--market", "1,max-size=1e18,max-price=2e18", "--max-notional", "1e18")
-        assert op.run("session", "grant", account, brief, "--valid-for", "60", *common, key="owner").exit_code == 0
-        assert op.run("session", "grant", account, later, "--valid-after", str(now + 86_400), "--valid-for", "2d",
-                      *common, key="owner").exit_code == 0
-        assert _statuses(op, account, brief) == ("active",) * 4
-        op.chain.travel_to(now + 120)
-        assert _statuses(op, account, brief) == ("expired",) * 4
-        assert _statuses(op, account, later) == ("notYetValid",) * 4
 
 
 # ------------------------------------------------------------------ bad input: one line, non-zero, nothing written
@@ -399,18 +275,6 @@ def test_a_missing_or_broken_keystore(op: Operator, account: str) -> None:
         op.run("freeze", account, "--keystore", str(broken), "--password-file", str(op.keystores["owner"][1])))
 
 
-@pytest.mark.parametrize("until", [["--valid-until", "1000"], ["--valid-for", "0"]])
-def test_a_grant_that_is_expired_on_arrival_is_one_error_line_and_sends_nothing(
-        op: Operator, stack: Stack, account: str, until: list[str]) -> None:
-    block = op.chain.w3.eth.block_number
-    result = op.run("session", "grant", account, named_key("cli never granted").address, *until, "--venue", stack.venue,
-                    "--market", "1", key="owner")
-    line = _one_line_error(result)
-    assert re.fullmatch(r"Error: valid_until \d+ is not after the chain's latest block time \d+: the key would be "
-                        r"expired before it could act; give a later valid_until", line), line
-    assert op.chain.w3.eth.block_number == block
-
-
 def test_malformed_values_are_usage_errors(op: Operator, account: str) -> None:
     result = op.run("session", "grant", account, op.keys["bot2"].address, "--valid-for", "1d", "--venue",
                     "0x" + "11" * 20, "--market", "1,size=2", key="owner")
@@ -443,7 +307,7 @@ def test_the_documented_commands_exist() -> None:
     commands = {name: command for name, command in cli.commands.items()}
     assert set(commands) == {"deploy", "account", "session", "freeze", "unfreeze", "sign-order", "verify-order",
                              "inspect", "demo", "bench", "gateway"}
-    assert set(commands["gateway"].commands) == {"serve", "demo", "grant-request", "revocation-request", "submit",  # type: ignore[attr-defined]
+    assert set(commands["gateway"].commands) == {"serve", "grant-request", "revocation-request", "submit", "demo",  # type: ignore[attr-defined]
                                                  "relay"}
     assert set(commands["session"].commands) == {"grant", "revoke", "rotate", "list"}  # type: ignore[attr-defined]
     assert set(commands["account"].commands) == {"create"}  # type: ignore[attr-defined]

@@ -1,8 +1,7 @@
-"""One gateway process: its parts, which the app's lifespan (aa_auth.gateway.app) starts and stops.
+"""The parts of one gateway process wired together: one node, one operator key, one database.
 
-Nothing starts on import or construction: the lifespan starts the follower and the settler
-threads, and on shutdown (uvicorn turns SIGTERM into it) stops intake of new batches and lets
-the settler finish the batch in flight.
+Nothing starts on construction: `start` (the app's lifespan) starts the follower and settler
+threads, `stop` winds them down in order.
 """
 
 from __future__ import annotations
@@ -73,22 +72,32 @@ class Gateway:
         self.settler = Settler(self.chain, settings, self.store, self.follower, self.operator, self.metrics)
         self.relay = Relay(self.chain, settings, self.store, self.follower, self.operator, self.metrics)
         self.clients = Buckets(settings.client_rate, settings.client_burst)
-        self.stopping = threading.Event()
-        self._threads: list[threading.Thread] = []
+        self.stopping = threading.Event()  # set: no new batches, event streams end
+        self._stop_following = threading.Event()  # set after the settler is done
+        self._follower: threading.Thread | None = None
+        self._settler: threading.Thread | None = None
 
     def start(self) -> None:
         self.follower.start()
         self.stopping.clear()
-        self._threads = [threading.Thread(target=self.follower.run, args=(self.stopping,), name="gateway-follower", daemon=True),
-                         threading.Thread(target=self.settler.run, args=(self.stopping,), name="gateway-settler", daemon=True)]
-        for thread in self._threads:
-            thread.start()
+        self._stop_following.clear()
+        self._follower = threading.Thread(target=self.follower.run, args=(self._stop_following,), name="gateway-follower",
+                                          daemon=True)
+        self._settler = threading.Thread(target=self.settler.run, args=(self.stopping,), name="gateway-settler",
+                                         daemon=True)
+        self._follower.start()
+        self._settler.start()
         log.info("gateway: following chain %d from block %d; venue %s, operator %s", self.follower.chain_id,
                  self.follower.head, self.settings.venue, self.operator.address)
 
     def stop(self) -> None:
+        """Stop sending batches, let the one in flight finish (the follower keeps reading the blocks it needs),
+        then stop following."""
         self.stopping.set()
         self.wakeups.notify()
-        for thread in self._threads:
-            thread.join(timeout=60)
+        if self._settler is not None:
+            self._settler.join(timeout=60)
+        self._stop_following.set()
+        if self._follower is not None:
+            self._follower.join(timeout=30)
         self.store.close()
