@@ -14,9 +14,10 @@ import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
-from tests.anvil import _free_port
+from tests.anvil import free_port
 
 
 def _bin(tool: str) -> str:
@@ -30,24 +31,56 @@ def _as_server_user(argv: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *argv] if os.geteuid() == 0 else argv
 
 
+@dataclass(frozen=True)
+class Server:
+    """A running cluster: `url` to connect, `stop`/`start` to take it away and bring it back (same port and data)."""
+
+    url: str
+    home: Path
+    port: int
+    timeout: float
+
+    def _ctl(self, *argv: str, check: bool = True) -> None:
+        subprocess.run(_as_server_user([_bin("pg_ctl"), "-D", str(self.home / "data"), *argv]), check=check,
+                       capture_output=True, text=True, timeout=self.timeout)
+
+    def start(self) -> None:
+        self._ctl("-l", str(self.home / "server.log"), "-w", "-t", str(int(self.timeout)), "-o",
+                  f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.home} "
+                  f"-c fsync=off -c max_connections=200", "start")
+
+    def stop(self, mode: str = "immediate") -> None:
+        """Stop the server; `immediate` is a crash for the clients (their connections drop at once)."""
+        self._ctl("-m", mode, "-w", "stop", check=False)
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+@contextmanager
+def postgres_server(timeout: float = 60.0) -> Iterator[Server]:
+    """A fresh database cluster on a free loopback port; stopped and removed on exit."""
+    home = Path(tempfile.mkdtemp(prefix="aa-auth-pg-", dir="/tmp"))
+    if os.geteuid() == 0:
+        shutil.chown(home, "postgres", "postgres")
+    port = free_port()
+    server = Server(f"postgresql://postgres@127.0.0.1:{port}/postgres", home, port, timeout)
+    try:
+        subprocess.run(_as_server_user([_bin("initdb"), "-D", str(home / "data"), "-U", "postgres", "--auth=trust",
+                                        "-E", "UTF8", "--no-sync"]), check=True, capture_output=True, text=True,
+                       timeout=timeout)
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
 @contextmanager
 def running_postgres(timeout: float = 60.0) -> Iterator[str]:
     """Yields a `postgresql://` URL of a fresh database cluster; stops the server on exit."""
-    home = Path(tempfile.mkdtemp(prefix="aa-auth-pg-", dir="/tmp"))
-    data = home / "data"
-    if os.geteuid() == 0:
-        shutil.chown(home, "postgres", "postgres")
-    port = _free_port()
-    run = lambda argv: subprocess.run(_as_server_user(argv), check=True, capture_output=True, text=True, timeout=timeout)  # noqa: E731
-    try:
-        run([_bin("initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"])
-        run([_bin("pg_ctl"), "-D", str(data), "-l", str(home / "server.log"), "-w", "-t", str(int(timeout)),
-             "-o", f"-c listen_addresses=127.0.0.1 -c port={port} -c unix_socket_directories={home} -c fsync=off",
-             "start"])
-        try:
-            yield f"postgresql://postgres@127.0.0.1:{port}/postgres"
-        finally:
-            subprocess.run(_as_server_user([_bin("pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]),
-                           capture_output=True, timeout=timeout)
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
+    with postgres_server(timeout) as server:
+        yield server.url

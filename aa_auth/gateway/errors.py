@@ -61,6 +61,15 @@ class StateUnavailable(GatewayError, ConnectionError):
     status, kind = 503, "StateUnavailable"
 
 
+class StoreUnavailable(StateUnavailable):
+    """The database cannot be reached (down, restarting, out of connections): refused, nothing half-done."""
+
+
+class ReservationConflict(StateUnavailable):
+    """Another process reserved the same digest or nonce in a concurrent transaction (a unique index refused
+    the insert, or PostgreSQL broke a lock cycle): the intake decides the request again."""
+
+
 class NotAnAccount(GatewayError, ValueError):
     """Not a genuine aa-auth account: no clone of --factory's implementation (EOAs included, for now)."""
 

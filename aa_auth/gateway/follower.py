@@ -4,7 +4,9 @@ Each step reads the account events of SPEC section 10 for every served account b
 (eth_getLogs), refreshes through the account's own getters what those events touched (so the
 window counters are the contract's, never recomputed here), and pulls the held orders the new
 state refuses: a revoked, rotated or swept key, a frozen account, a nonce used or invalidated
-elsewhere. It remembers the hash of each block it advanced to; when the followed block is no
+elsewhere. Every process follows, for its own decisions; only the leader (SPEC 14.6: one process
+at a time, Store.leads) acts on what it sees: it pulls held orders, and it also follows the
+accounts other processes admitted. It remembers the hash of each block it advanced to; when the followed block is no
 longer canonical, everything is rebuilt from the getters at the node's latest block and every
 held order is checked again.
 """
@@ -12,6 +14,7 @@ held order is checked again.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +27,7 @@ from aa_auth.chain.logs import Event, fetch_events
 from aa_auth.contracts.account import SmartAccount
 from aa_auth.contracts.clones import check_clone, clone_owner
 from aa_auth.errors import AAAuthError, Reason
-from aa_auth.gateway.errors import NotAnAccount, StateUnavailable
+from aa_auth.gateway.errors import NotAnAccount, StateUnavailable, StoreUnavailable
 from aa_auth.gateway.settings import Settings
 from aa_auth.gateway.store.base import Store, StoredOrder
 from aa_auth.protocol.verify import AccountState, SessionState, decide
@@ -107,6 +110,7 @@ class Follower:
         self.timestamp = 0
         self.latest = -1
         self.error: str | None = "not started"
+        self.acting = False  # this process leads: it pulls held orders for everyone (see lead)
 
     # ------------------------------------------------------------ health
 
@@ -134,6 +138,39 @@ class Follower:
             self._rebuild(self.chain.w3.eth.get_block("latest"), self.store.served())
             self.latest = self.head
             self.error = None
+
+    def lead(self) -> None:
+        """This process now leads: follow every account any process admitted, and check every held order
+        against the followed state (the previous leader's pulls may not have run for the latest blocks)."""
+        with self._lock:
+            self.acting = True
+            self._adopt()
+            self._pull({account: {_WHOLE_ACCOUNT} for account in self._accounts})
+
+    def follow(self) -> None:
+        """Another process leads: decide with what is followed here, and pull nothing."""
+        self.acting = False
+
+    def _adopt(self) -> None:
+        """Follow the accounts another process admitted (the store lists them; they were checked there)."""
+        try:
+            served = self.store.served()
+        except StoreUnavailable:
+            return  # the database is down: the next step looks again
+        for account in served:
+            if account not in self._accounts:
+                self._accounts[account] = self._load(account)
+                self._pull({account: {_WHOLE_ACCOUNT}})
+
+    def catch_up(self, block: int, timeout: float = 2.0) -> None:
+        """Follow at least to `block` (the leader settled through it), or raise StateUnavailable."""
+        deadline = time.monotonic() + timeout
+        while self.head < block:
+            if time.monotonic() > deadline:
+                raise StateUnavailable(f"the follower is at block {self.head}, behind block {block} settled by the leader")
+            self.step()
+            if self.head < block:
+                time.sleep(0.05)
 
     def admit(self, account: str) -> None:
         """Serve `account` from now on, or raise NotAnAccount (StateUnavailable when the node cannot tell)."""
@@ -213,6 +250,8 @@ class Follower:
         try:
             latest = self.chain.w3.eth.get_block("latest")
             with self._lock:
+                if self.acting:
+                    self._adopt()
                 if not self._canonical(self.head):
                     self._rebuild(latest, self._accounts)
                 else:
@@ -221,6 +260,8 @@ class Follower:
                         self._advance(target)
                 self.latest = int(latest["number"])
             self.error = None
+        except StoreUnavailable as exc:
+            self.error = str(exc)
         except NODE_ERRORS as exc:
             self.error = f"the node is unreachable or failing: {exc.__class__.__name__}: {exc}"
 
@@ -271,7 +312,9 @@ class Follower:
 
     def _pull(self, signers: dict[str, set[str]]) -> None:
         """Reject every accepted order of the given signers (_WHOLE_ACCOUNT: all of them) on each account that
-        the followed state alone now refuses, with its reason."""
+        the followed state alone now refuses, with its reason (the leader only)."""
+        if not self.acting:
+            return
         reasons: dict[bytes, Reason] = {}
         for account, touched in signers.items():
             followed = self._accounts.get(account)

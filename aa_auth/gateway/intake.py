@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from aa_auth.errors import Reason
-from aa_auth.gateway.errors import NotAnAccount, StateUnavailable
+from aa_auth.gateway.errors import NotAnAccount, ReservationConflict, StateUnavailable
 from aa_auth.gateway.follower import Follower, Snapshot
 from aa_auth.gateway.limits import Buckets
 from aa_auth.gateway.metrics import Metrics
@@ -87,6 +87,7 @@ class _Candidate:
 
 
 _NO_HOLDS = Holds(0, 0, False)
+_ATTEMPTS = 3  # reservation transactions per request before ReservationConflict (503) reaches the client
 
 
 class Intake:
@@ -114,15 +115,31 @@ class Intake:
         for candidate in candidates:
             groups[(candidate.incoming.account, candidate.signer)].append(candidate)
         self._prefetch(groups, results)
-        now = time.time()
-        with self.store.reserve() as reservation:
-            for (account, signer), group in groups.items():
-                self._reserve(reservation, account, signer, [c for c in group if results[c.index] is None], results, now)
-        final = [r for r in results if r is not None]
+        final = self._hold(groups, results)
         for (status, reason), count in Counter((r.status.value, r.reason) for r in final).items():
             self.metrics.count(status, reason, count)
         self.metrics.intake_seconds.observe(time.perf_counter() - started)
         return final
+
+    def _hold(self, groups: dict[tuple[str, str | None], list[_Candidate]], results: list[Result | None]) -> list[Result]:
+        """Decide and hold every group in one store transaction. The groups go in one order (their keys sorted), so
+        two requests lock hold rows in the same order; when another process won a race on a digest or a nonce
+        (ReservationConflict: nothing was stored), the request is decided again and sees what that one held."""
+        decided = list(results)
+        ordered = sorted(groups.items(), key=lambda item: (item[0][0], item[0][1] or ""))
+        for attempt in range(_ATTEMPTS):
+            results = list(decided)
+            now = time.time()
+            try:
+                with self.store.reserve() as reservation:
+                    for (account, signer), group in ordered:
+                        self._reserve(reservation, account, signer, [c for c in group if results[c.index] is None],
+                                      results, now)
+                break
+            except ReservationConflict:
+                if attempt == _ATTEMPTS - 1:
+                    raise
+        return [r for r in results if r is not None]
 
     def _screen(self, incoming: IncomingOrder, digest: bytes) -> Result | None:
         """The gateway's own refusals, before any signature work."""
@@ -165,6 +182,7 @@ class Intake:
         # holds has committed before this transaction, and the follower had read its block by then.
         holds = _NO_HOLDS if signer is None else reservation.holds(account, signer)
         try:
+            self.follower.catch_up(reservation.settled_block())
             snapshot = self.follower.snapshot(account, signer, {c.incoming.order.nonce >> 8 for c in group})
         except StateUnavailable:
             for candidate in group:

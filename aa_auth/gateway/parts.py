@@ -1,7 +1,10 @@
 """The parts of one gateway process wired together: one node, one operator key, one database.
 
-Nothing starts on construction: `start` (the app's lifespan) starts the follower and settler
-threads, `stop` winds them down in order.
+Nothing starts on construction: `start` (the app's lifespan) starts the follower and the
+leadership threads, `stop` winds them down in order. The leadership thread asks the store every
+LEAD_POLL seconds whether this process leads (SPEC 14.6; SQLite: always): while it does, the
+settler runs and the follower acts; when it stops leading, both stand down at once (the new
+leader follows up the batch in flight from its recorded hash, as after a restart).
 """
 
 from __future__ import annotations
@@ -14,19 +17,20 @@ from eth_account.signers.local import LocalAccount
 
 from aa_auth.chain.connection import Chain
 from aa_auth.chain.transactions import FeePolicy
-from aa_auth.gateway.follower import Follower
+from aa_auth.gateway.follower import NODE_ERRORS, Follower
 from aa_auth.gateway.intake import Intake
 from aa_auth.gateway.limits import Buckets
 from aa_auth.gateway.metrics import Metrics
 from aa_auth.gateway.operator import Operator
 from aa_auth.gateway.relay import Relay
-from aa_auth.gateway.settings import Settings, sqlite_path
+from aa_auth.gateway.settings import Settings
 from aa_auth.gateway.settler import Settler
-from aa_auth.gateway.store.sqlite import SqliteStore
+from aa_auth.gateway.store import open_store
 
 __all__ = ["Gateway", "Wakeups"]
 
 log = logging.getLogger("aa_auth.gateway")
+LEAD_POLL = 0.5  # seconds between looks at the leadership: a dead leader's successor starts within it
 
 
 class Wakeups:
@@ -63,7 +67,7 @@ class Gateway:
         self.settings = settings
         self.chain = chain if chain is not None else Chain.connect(settings.rpc_url)
         self.metrics = Metrics()
-        self.store = SqliteStore(sqlite_path(settings.db), self.chain.chain_id, settings.venue)
+        self.store = open_store(settings.db, self.chain.chain_id, settings.venue)
         self.wakeups = Wakeups()
         self.store.listeners.append(self.wakeups.notify)
         self.follower = Follower(self.chain, settings, self.store, self.metrics.rejected)
@@ -75,7 +79,14 @@ class Gateway:
         self.stopping = threading.Event()  # set: no new batches, event streams end
         self._stop_following = threading.Event()  # set after the settler is done
         self._follower: threading.Thread | None = None
+        self._leadership: threading.Thread | None = None
         self._settler: threading.Thread | None = None
+        self._stop_settling = threading.Event()
+        self._lost = threading.Event()  # set with _stop_settling when the lead was lost (no drain)
+
+    @property
+    def leading(self) -> bool:
+        return self._settler is not None
 
     def start(self) -> None:
         self.follower.start()
@@ -83,19 +94,46 @@ class Gateway:
         self._stop_following.clear()
         self._follower = threading.Thread(target=self.follower.run, args=(self._stop_following,), name="gateway-follower",
                                           daemon=True)
-        self._settler = threading.Thread(target=self.settler.run, args=(self.stopping,), name="gateway-settler",
-                                         daemon=True)
+        self._leadership = threading.Thread(target=self._lead, name="gateway-leadership", daemon=True)
         self._follower.start()
-        self._settler.start()
+        self._leadership.start()
         log.info("gateway: following chain %d from block %d; venue %s, operator %s", self.follower.chain_id,
                  self.follower.head, self.settings.venue, self.operator.address)
+
+    def _lead(self) -> None:
+        while not self.stopping.is_set():
+            try:
+                self._lead_once()
+            except NODE_ERRORS as exc:  # the node or the database failed while taking the lead: look again
+                log.warning("gateway: leadership: %s: %s", exc.__class__.__name__, exc)
+            self.stopping.wait(LEAD_POLL)
+
+    def _lead_once(self) -> None:
+        leads = self.store.leads()
+        if leads and self._settler is None and not self.stopping.is_set():
+            self.follower.lead()
+            self._stop_settling, self._lost = threading.Event(), threading.Event()
+            self._settler = threading.Thread(target=self.settler.run, args=(self._stop_settling, self._lost),
+                                             name="gateway-settler", daemon=True)
+            self._settler.start()
+            log.info("gateway: this process leads: it settles and pulls held orders")
+        elif not leads and self._settler is not None:
+            self.follower.follow()
+            self._lost.set()
+            self._stop_settling.set()
+            self._settler.join(timeout=60)
+            self._settler = None
+            log.warning("gateway: this process no longer leads; it serves the API only")
 
     def stop(self) -> None:
         """Stop sending batches, let the one in flight finish (the follower keeps reading the blocks it needs),
         then stop following."""
         self.stopping.set()
         self.wakeups.notify()
+        if self._leadership is not None:
+            self._leadership.join(timeout=70)
         if self._settler is not None:
+            self._stop_settling.set()
             self._settler.join(timeout=60)
         self._stop_following.set()
         if self._follower is not None:

@@ -8,16 +8,17 @@ from pathlib import Path
 from aa_auth.errors import InvalidInput
 from aa_auth.protocol.values import check_address
 
-__all__ = ["DEFAULT_DB", "Settings", "sqlite_path"]
+__all__ = ["DEFAULT_DB", "POSTGRES_SCHEMES", "Settings", "sqlite_path"]
 
 DEFAULT_DB = "sqlite:///gateway.db"
 _SQLITE = "sqlite:///"
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")  # libpq's URL schemes (SPEC 14.6)
 
 
 def sqlite_path(db: str) -> Path:
     """The file of a `sqlite:///PATH` URL (relative to the working directory, like SQLAlchemy's)."""
     if not db.startswith(_SQLITE) or len(db) == len(_SQLITE):
-        raise InvalidInput(f"--db must be sqlite:///PATH, got {db!r}")
+        raise InvalidInput(f"--db must be sqlite:///PATH or postgresql://USER@HOST:PORT/DBNAME, got {db!r}")
     return Path(db[len(_SQLITE):])
 
 
@@ -50,9 +51,8 @@ class Settings:
         object.__setattr__(self, "factory", check_address("--factory", self.factory))
         if self.implementation_7702 is not None:
             object.__setattr__(self, "implementation_7702", check_address("--implementation-7702", self.implementation_7702))
-        if self.db.startswith("postgresql://"):
-            raise InvalidInput("--db postgresql://... is not supported yet (SPEC 14.6, the next issue); use sqlite:///PATH")
-        sqlite_path(self.db)
+        if not self.db.startswith(POSTGRES_SCHEMES):
+            sqlite_path(self.db)
         if not 0 <= self.port <= 65_535:
             raise InvalidInput(f"--port must be 0-65535, got {self.port}")
         for name, value, low in (("--batch-max", self.batch_max, 1), ("--confirmations", self.confirmations, 1),

@@ -49,13 +49,14 @@ class Settler:
         self.operator, self.metrics = operator, metrics
         self.venue = Venue(chain, settings.venue)
 
-    def run(self, stop: threading.Event, drain_seconds: float = 30.0) -> None:
-        """Work until `stop` is set, then finish the batch in flight for at most `drain_seconds`."""
+    def run(self, stop: threading.Event, lost: threading.Event | None = None, drain_seconds: float = 30.0) -> None:
+        """Work until `stop` is set, then finish the batch in flight for at most `drain_seconds`, unless the
+        lead was `lost` (the new leader follows that batch up from its recorded hash)."""
         while not stop.is_set():
             if not self._step(sending=True):
                 stop.wait(_IDLE)
         deadline = time.monotonic() + drain_seconds
-        while self.store.sent() and time.monotonic() < deadline:
+        while not (lost is not None and lost.is_set()) and self.store.sent() and time.monotonic() < deadline:
             if not self._step(sending=False):
                 time.sleep(_IDLE)
 

@@ -30,7 +30,6 @@ def _serve(tmp_path: Path, *flags: str) -> tuple[int, str]:
     (("--confirmations", "0"), "--confirmations must be at least 1"),
     (("--max-body", "10"), "--max-body must be at least 1024"),
     (("--port", "70000"), "--port must be 0-65535"),
-    (("--db", "postgresql://db/gateway"), "SPEC 14.6"),
     (("--db", "mysql://x"), "--db must be sqlite:///PATH"),
     (("--client-rate", "-1"), "--client-rate must be positive"),
 ])

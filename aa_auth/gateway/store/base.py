@@ -8,6 +8,10 @@ PostgreSQL: `SELECT ... FOR UPDATE` on that row), the caller decides with what i
 backs the nonce reservation) and adds it to the hold row before the same transaction commits.
 Never count-then-insert across two transactions.
 
+The event log must be appended in commit order across processes too: PostgreSQL's sequences hand
+out ids at insert time, so its store appends the log last, under a transaction-scoped advisory
+lock, just before the commit.
+
 Every status change appends to the event log in the transaction that makes it, so the log ids
 (SSE `id:`) increase in commit order and a reconnecting client misses nothing.
 """
@@ -105,7 +109,14 @@ class Reservation(ABC):
 
     @abstractmethod
     def hold(self, orders: Sequence[StoredOrder]) -> None:
-        """Insert accepted orders of one signer on one account and add their charges to the key's holds."""
+        """Insert accepted orders of one signer on one account and add their charges to the key's holds.
+        A unique index that refuses one (another process held the same digest or nonce first) raises
+        ReservationConflict, and the whole transaction is undone."""
+
+    @abstractmethod
+    def settled_block(self) -> int:
+        """The newest block whose settlement released holds (0: none). A decision must read a followed state
+        at least that new, or the released orders would count neither as held nor in the chain's window."""
 
 
 class Store(ABC):
@@ -179,6 +190,11 @@ class Store(ABC):
     @abstractmethod
     def events_after(self, last_id: int, limit: int, account: str | None = None, signer: str | None = None) -> list[Event]:
         """Events with id > last_id in id order, optionally of one account and/or signer."""
+
+    def leads(self) -> bool:
+        """Whether this process follows the chain for everyone and settles (SPEC 14.6), taking the lead when
+        free. A store only one process can open (SQLite) always leads."""
+        return True
 
     @abstractmethod
     def close(self) -> None: ...

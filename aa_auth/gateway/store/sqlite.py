@@ -16,8 +16,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from aa_auth.errors import InvalidInput, Reason
+from aa_auth.gateway.errors import ReservationConflict
 from aa_auth.gateway.store.base import Event, Holds, Reservation, SentBatch, Status, Store, StoredOrder
-from aa_auth.protocol.orders import Order
+from aa_auth.gateway.store.rows import ORDER_COLUMNS as _ORDER_COLUMNS
+from aa_auth.gateway.store.rows import row_event as _row_event
+from aa_auth.gateway.store.rows import row_order as _row_order
 
 __all__ = ["SqliteStore"]
 
@@ -55,26 +58,6 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_by_account ON events (account, id);
 """
-_ORDER_COLUMNS = ("digest, account, signer, nonce, venue, market, is_buy, size, price, deadline, signature, status, "
-                  "reason, tx_hash, block_number, windowed, charge, accepted_at")
-
-
-def _row_order(row: sqlite3.Row) -> StoredOrder:
-    order = Order(row["venue"], int(row["market"]), bool(row["is_buy"]), int(row["size"]), int(row["price"]),
-                  int(row["nonce"]), int(row["deadline"]))
-    return StoredOrder(
-        digest=row["digest"], account=row["account"], signer=row["signer"], order=order, signature=row["signature"],
-        status=Status(row["status"]), reason=None if row["reason"] is None else Reason(row["reason"]),
-        tx_hash=row["tx_hash"], block_number=row["block_number"], windowed=bool(row["windowed"]),
-        charge=int(row["charge"]), accepted_at=row["accepted_at"],
-    )
-
-
-def _row_event(row: sqlite3.Row) -> Event:
-    return Event(row["id"], row["digest"], row["account"], row["signer"], Status(row["status"]),
-                 None if row["reason"] is None else Reason(row["reason"]), row["tx_hash"], row["block_number"])
-
-
 def _log(db: sqlite3.Connection, order: StoredOrder | sqlite3.Row, status: Status, reason: Reason | None,
          tx_hash: bytes | None, block_number: int | None) -> None:
     get: Callable[[str], Any] = (lambda name: getattr(order, name)) if isinstance(order, StoredOrder) else order.__getitem__
@@ -90,6 +73,12 @@ def _add_hold(db: sqlite3.Connection, account: str, signer: str, orders: int, no
     else:
         db.execute("UPDATE holds SET orders = ?, notional = ? WHERE account = ? AND signer = ?",
                    (row[0] + orders, str(int(row[1]) + notional), account, signer))
+
+
+def _settled_at(db: sqlite3.Connection, block_number: int) -> None:
+    """Raise the block through which settlements released holds (Reservation.settled_block)."""
+    db.execute("INSERT INTO meta (name, value) VALUES ('settledBlock', ?) ON CONFLICT (name) DO UPDATE "
+               "SET value = max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))", (str(block_number),))
 
 
 def _move(db: sqlite3.Connection, row: sqlite3.Row, status: Status, reason: Reason | None, tx_hash: bytes | None,
@@ -121,6 +110,10 @@ class _SqliteReservation(Reservation):
         query = (f"SELECT nonce FROM orders WHERE account = ? AND signer = ? AND status != 'rejected' "
                  f"AND nonce IN ({','.join('?' * len(wanted))})")
         return {int(r[0]) for r in self._db.execute(query, [account, signer, *wanted])}
+
+    def settled_block(self) -> int:
+        row = self._db.execute("SELECT value FROM meta WHERE name = 'settledBlock'").fetchone()
+        return 0 if row is None else int(row[0])
 
     def hold(self, orders: Sequence[StoredOrder]) -> None:
         if not orders:
@@ -194,8 +187,11 @@ class SqliteStore(Store):
 
     @contextmanager
     def reserve(self) -> Iterator[Reservation]:
-        with self._transaction() as db:
-            yield _SqliteReservation(db)
+        try:
+            with self._transaction() as db:
+                yield _SqliteReservation(db)
+        except sqlite3.IntegrityError as exc:  # one writer at a time: only a caller holding one digest twice
+            raise ReservationConflict(f"a unique index refused the reservation: {exc}") from None
 
     def _read(self, query: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
         return self._db().execute(query, args).fetchall()
@@ -261,7 +257,10 @@ class SqliteStore(Store):
             if reason is None:
                 return Status.ACCEPTED, Reason.AUTHORIZED, None
             return (Status.SETTLED if reason is Reason.AUTHORIZED else Status.REJECTED), reason, block_number
-        self._write(lambda db: self._finish(db, tx_hash, "final", outcome))
+        def work(db: sqlite3.Connection) -> None:
+            self._finish(db, tx_hash, "final", outcome)
+            _settled_at(db, block_number)
+        self._write(work)
 
     def requeue(self, tx_hash: bytes) -> list[bytes]:
         return self._write(lambda db: self._finish(db, tx_hash, "dropped", lambda _: (Status.ACCEPTED, Reason.AUTHORIZED, None)))
@@ -276,6 +275,7 @@ class SqliteStore(Store):
             row = db.execute("SELECT * FROM orders WHERE digest = ? AND status = 'accepted'", (digest,)).fetchone()
             if row is not None:
                 _move(db, row, Status.SETTLED, Reason.AUTHORIZED, tx_hash, block_number)
+                _settled_at(db, block_number)
             return row is not None
         return self._write(work)
 

@@ -36,7 +36,7 @@ def gateway() -> None:
 @click.option("--factory", type=ADDRESS, required=True, help="The AccountFactory whose clones are served.")
 @key_options
 @click.option("--implementation-7702", type=ADDRESS, help="SessionAccount7702 for delegated EOAs (SPEC 13; not served yet).")
-@click.option("--db", default=_DEFAULT["db"], show_default=True, help="sqlite:///PATH (postgresql:// is SPEC 14.6, not yet).")
+@click.option("--db", default=_DEFAULT["db"], show_default=True, help="sqlite:///PATH (one process) or postgresql://... (replicas, SPEC 14.6).")
 @click.option("--host", default=_DEFAULT["host"], show_default=True, help="Address to listen on (loopback unless told otherwise).")
 @click.option("--port", type=int, default=_DEFAULT["port"], show_default=True)
 @click.option("--batch-max", type=int, default=_DEFAULT["batch_max"], show_default=True, help="Orders per settle transaction.")
