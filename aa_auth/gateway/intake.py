@@ -122,17 +122,20 @@ class Intake:
         return final
 
     def _hold(self, groups: dict[tuple[str, str | None], list[_Candidate]], results: list[Result | None]) -> list[Result]:
-        """Decide and hold every group in one store transaction. The groups go in one order (their keys sorted), so
-        two requests lock hold rows in the same order; when another process won a race on a digest or a nonce
-        (ReservationConflict: nothing was stored), the request is decided again and sees what that one held."""
+        """Decide and hold every group in one store transaction, in request order. Several keys' hold rows are
+        locked first in one order (sorted), so two requests never wait on each other's; when another process won
+        a race on a digest or a nonce (ReservationConflict: nothing was stored), the request is decided again and
+        sees what that one held."""
         decided = list(results)
-        ordered = sorted(groups.items(), key=lambda item: (item[0][0], item[0][1] or ""))
+        keys = sorted((account, key) for account, key in groups if key is not None)
         for attempt in range(_ATTEMPTS):
             results = list(decided)
             now = time.time()
             try:
                 with self.store.reserve() as reservation:
-                    for (account, signer), group in ordered:
+                    for locked in keys if len(keys) > 1 else ():
+                        reservation.holds(*locked)
+                    for (account, signer), group in groups.items():
                         self._reserve(reservation, account, signer, [c for c in group if results[c.index] is None],
                                       results, now)
                 break

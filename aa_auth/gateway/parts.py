@@ -96,19 +96,22 @@ class Gateway:
                                           daemon=True)
         self._leadership = threading.Thread(target=self._lead, name="gateway-leadership", daemon=True)
         self._follower.start()
+        self._lead_once()  # before serving: a leader pulls what the chain refused while it was down first
         self._leadership.start()
         log.info("gateway: following chain %d from block %d; venue %s, operator %s", self.follower.chain_id,
                  self.follower.head, self.settings.venue, self.operator.address)
 
     def _lead(self) -> None:
-        while not self.stopping.is_set():
-            try:
-                self._lead_once()
-            except NODE_ERRORS as exc:  # the node or the database failed while taking the lead: look again
-                log.warning("gateway: leadership: %s: %s", exc.__class__.__name__, exc)
-            self.stopping.wait(LEAD_POLL)
+        while not self.stopping.wait(LEAD_POLL):
+            self._lead_once()
 
     def _lead_once(self) -> None:
+        try:
+            self._take_or_hand_over()
+        except NODE_ERRORS as exc:  # the node or the database failed while taking the lead: the next look tries again
+            log.warning("gateway: leadership: %s: %s", exc.__class__.__name__, exc)
+
+    def _take_or_hand_over(self) -> None:
         leads = self.store.leads()
         if leads and self._settler is None and not self.stopping.is_set():
             self.follower.lead()

@@ -1,8 +1,13 @@
-"""A gateway on real uvicorn (a thread, a free loopback port) over real anvil, and a bot that talks to it."""
+"""A gateway on real uvicorn (a thread, or `aa-auth gateway serve` as a process, on a free loopback port) over
+real anvil, and a bot that talks to it."""
 
 from __future__ import annotations
 
 import itertools
+import os
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -149,3 +154,49 @@ def new_account(chain: Chain, stack: Stack) -> tuple[SmartAccount, LocalAccount]
 
 def chain_url(chain: Chain) -> str:
     return str(chain.w3.provider.endpoint_uri)  # type: ignore[attr-defined]
+
+
+def start_gateway(url: str, stack: Stack, keystore: tuple[Path, Path], db: str, port: int, logs: Path,
+                  *flags: str) -> tuple[subprocess.Popen[bytes], Path]:
+    """Start `aa-auth gateway serve` as a real process on `port` with the `--db` URL `db`; returns it and its log."""
+    command = [sys.executable, "-m", "aa_auth", "gateway", "serve", "--rpc-url", url, "--venue", stack.venue,
+               "--factory", stack.factory, "--keystore", str(keystore[0]), "--password-file", str(keystore[1]),
+               "--db", db, "--port", str(port), *flags]
+    logs.mkdir(parents=True, exist_ok=True)
+    path = logs / f"gateway-{port}-{time.monotonic_ns()}.log"  # kept in tmp_path for a failure's post-mortem
+    with open(path, "wb") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    return process, path
+
+
+def wait_serving(process: subprocess.Popen[bytes], port: int, timeout: float = 60.0) -> None:
+    def up() -> bool:
+        assert process.poll() is None, f"the gateway exited with {process.returncode}"
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+    until(up, timeout, f"the gateway process on port {port} to serve")
+
+
+def stop_gateway(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM (a clean shutdown), SIGKILL after 30 s."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextmanager
+def gateway_process(url: str, stack: Stack, keystore: tuple[Path, Path], db: str, port: int, logs: Path,
+                    *flags: str) -> Iterator[subprocess.Popen[bytes]]:
+    """`aa-auth gateway serve` as a real process; yields it once /healthz answers, stops it on exit."""
+    process, _ = start_gateway(url, stack, keystore, db, port, logs, *flags)
+    try:
+        wait_serving(process, port)
+        yield process
+    finally:
+        stop_gateway(process)

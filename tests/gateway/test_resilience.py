@@ -5,10 +5,7 @@ Each test runs its own anvil: they stop it, or rewind it with snapshot/revert.
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -27,7 +24,8 @@ from aa_auth.protocol.orders import SignedOrder
 from tests.anvil import running_anvil
 from aa_auth.gateway.app import Gateway, serving
 from aa_auth.gateway.store.sqlite import SqliteStore
-from tests.gateway.harness import Client, fresh_key, free_port, new_account, settings_for, until, venue
+from tests.gateway.harness import (Client, fresh_key, free_port, gateway_process, new_account, settings_for, until,
+                                   venue)
 from tests.integration._operator import write_keystore
 
 pytestmark = pytest.mark.anvil
@@ -76,34 +74,6 @@ def test_the_node_stopped_and_restarted(tmp_path: Path) -> None:
                 _settled_once(gw.chain, stack, [before, during])
 
 
-@contextmanager
-def gateway_process(url: str, stack: Stack, keystore: tuple[Path, Path], db: Path, port: int,
-                    *flags: str) -> Iterator[subprocess.Popen[bytes]]:
-    """`aa-auth gateway serve` as a real process; yields it once /healthz answers."""
-    command = [sys.executable, "-m", "aa_auth", "gateway", "serve", "--rpc-url", url, "--venue", stack.venue,
-               "--factory", stack.factory, "--keystore", str(keystore[0]), "--password-file", str(keystore[1]),
-               "--db", f"sqlite:///{db}", "--port", str(port), *flags]
-    log = open(db.parent / f"gateway-{port}-{time.monotonic_ns()}.log", "wb")  # kept in tmp_path for a failure's post-mortem
-    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    try:
-        def up() -> bool:
-            assert process.poll() is None, f"the gateway exited with {process.returncode}"
-            try:
-                return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200
-            except httpx.HTTPError:
-                return False
-        until(up, 60, "the gateway process to serve")
-        yield process
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        log.close()
-
-
 @dataclass
 class Own:
     """A node of the test's own, the stack on it, a fresh account with a granted bot, and a client for the
@@ -118,6 +88,10 @@ class Own:
     bot: LocalAccount
     db: Path
     port: int
+
+    @property
+    def db_url(self) -> str:
+        return f"sqlite:///{self.db}"
 
     def settings(self, **overrides: Any) -> Any:
         return settings_for(self.url, self.stack, self.db, **overrides)
@@ -140,7 +114,7 @@ def own_node(tmp_path: Path) -> Iterator[Own]:
 def test_sigkill_between_acceptance_and_settlement_then_restart_settles_every_order_once(tmp_path: Path) -> None:
     with own_node(tmp_path) as own:
         client, bot, flags = own.client, own.bot, ("--batch-wait", "0.5", "--confirmations", "2")
-        with gateway_process(own.url, own.stack, own.keystore, own.db, own.port, *flags) as process:
+        with gateway_process(own.url, own.stack, own.keystore, own.db_url, own.port, own.db.parent, *flags) as process:
             client.followed()
             sent = [client.sign(bot) for _ in range(3)]
             assert {r["status"] for r in client.post(*sent)} == {"accepted"}
@@ -151,7 +125,7 @@ def test_sigkill_between_acceptance_and_settlement_then_restart_settles_every_or
             assert {r["status"] for r in client.post(*waiting)} == {"accepted"}
             process.kill()  # SIGKILL: no shutdown, no draining
             process.wait(timeout=10)
-        with gateway_process(own.url, own.stack, own.keystore, own.db, own.port, *flags):
+        with gateway_process(own.url, own.stack, own.keystore, own.db_url, own.port, own.db.parent, *flags):
             assert {client.status(o.digest)["status"] for o in waiting} == {"accepted"}
 
             def all_settled() -> bool:
@@ -218,7 +192,7 @@ def test_what_happened_on_chain_while_the_gateway_was_down_pulls_held_orders_at_
 def test_sigterm_drains_the_batch_in_flight_before_exiting(tmp_path: Path) -> None:
     with own_node(tmp_path) as own:
         client = own.client
-        with gateway_process(own.url, own.stack, own.keystore, own.db, own.port, "--batch-wait", "0.2",
+        with gateway_process(own.url, own.stack, own.keystore, own.db_url, own.port, own.db.parent, "--batch-wait", "0.2",
                              "--confirmations", "2") as process:
             client.followed()
             signed = client.sign(own.bot)
