@@ -34,8 +34,8 @@ from psycopg_pool import ConnectionPool
 
 from aa_auth.errors import InvalidInput, Reason
 from aa_auth.gateway.errors import ReservationConflict, StoreUnavailable
-from aa_auth.gateway.store.base import Event, Holds, Reservation, SentBatch, Status, Store, StoredOrder
-from aa_auth.gateway.store.rows import ORDER_COLUMNS, row_event, row_order
+from aa_auth.gateway.store.base import Holds, Reservation, Status, StoredOrder
+from aa_auth.gateway.store.sql import ORDER_COLUMNS, SqlStore, row_order
 
 __all__ = ["PostgresStore"]
 
@@ -185,8 +185,10 @@ class _PostgresReservation(Reservation):
             self._tx.log(order.digest, order.account, order.signer, Status.ACCEPTED, int(Reason.AUTHORIZED), None, None)
 
 
-class PostgresStore(Store):
+class PostgresStore(SqlStore):
     """The store in the PostgreSQL database at `url`, bound to one chain and venue."""
+
+    _mark = "%s"
 
     def __init__(self, url: str, chain_id: int, venue: str, pool_size: int = 8, timeout: float = 3.0) -> None:
         self.url = url
@@ -264,15 +266,6 @@ class PostgresStore(Store):
         with self._transaction() as tx:
             yield _PostgresReservation(tx)
 
-    def order(self, digest: bytes) -> StoredOrder | None:
-        rows = self._read(f"SELECT {ORDER_COLUMNS} FROM orders WHERE digest = %s", (digest,))
-        return row_order(rows[0]) if rows else None
-
-    def accepted(self, limit: int, account: str | None = None) -> list[StoredOrder]:
-        where, args = ("status = 'accepted' AND account = %s", [account]) if account else ("status = 'accepted'", [])
-        rows = self._read(f"SELECT {ORDER_COLUMNS} FROM orders WHERE {where} ORDER BY seq LIMIT %s", [*args, limit])
-        return [row_order(r) for r in rows]
-
     def waiting(self, limit: int) -> tuple[int, float | None]:
         rows = self._read("SELECT count(*) AS n, min(accepted_at) AS oldest FROM "
                           "(SELECT accepted_at FROM orders WHERE status = 'accepted' ORDER BY seq LIMIT %s) AS w", (limit,))
@@ -299,12 +292,6 @@ class PostgresStore(Store):
             return True
         return False
 
-    def sent(self) -> list[SentBatch]:
-        batches = self._read("SELECT tx_hash FROM batches WHERE state = 'sent' ORDER BY seq")
-        return [SentBatch(bytes(b["tx_hash"]), tuple(bytes(r["digest"]) for r in self._read(
-            "SELECT digest FROM orders WHERE tx_hash = %s AND status = 'submitted' ORDER BY seq", (b["tx_hash"],))))
-            for b in batches]
-
     @staticmethod
     def _requeue(tx: _Tx, tx_hash: bytes, state: str) -> list[bytes]:
         """The batch's orders still submitted return to accepted; the batch is marked `state`."""
@@ -328,11 +315,6 @@ class PostgresStore(Store):
     def requeue(self, tx_hash: bytes) -> list[bytes]:
         return self._write(lambda tx: self._requeue(tx, tx_hash, "dropped"))  # type: ignore[no-any-return]
 
-    def dropped_batches(self, digest: bytes) -> list[bytes]:
-        rows = self._read("SELECT b.tx_hash FROM order_batches o JOIN batches b ON b.tx_hash = o.tx_hash "
-                          "WHERE o.digest = %s AND b.state = 'dropped' ORDER BY b.seq", (digest,))
-        return [bytes(r["tx_hash"]) for r in rows]
-
     def settle_late(self, digest: bytes, tx_hash: bytes, block_number: int) -> bool:
         def work(tx: _Tx) -> bool:
             moved = tx.moved(tx.rows(f"UPDATE orders SET status = 'settled', reason = 0, tx_hash = %s, block_number = %s "
@@ -351,27 +333,8 @@ class PostgresStore(Store):
                                     f"AND status = 'accepted' RETURNING {_MOVED}", (int(Reason.SESSION_REVOKED), account, key)))
         return self._write(work)  # type: ignore[no-any-return]
 
-    def revoked(self, account: str) -> frozenset[str]:
-        return frozenset(r["signer"] for r in self._read("SELECT signer FROM holds WHERE account = %s AND revoked", (account,)))
-
     def serve(self, account: str) -> None:
         self._read("INSERT INTO accounts (account) VALUES (%s) ON CONFLICT DO NOTHING RETURNING account", (account,))
-
-    def served(self) -> list[str]:
-        return [r["account"] for r in self._read("SELECT account FROM accounts ORDER BY account")]
-
-    def held_totals(self, account: str) -> dict[str, Holds]:
-        rows = self._read("SELECT signer, orders, notional, revoked FROM holds WHERE account = %s", (account,))
-        return {r["signer"]: Holds(int(r["orders"]), int(r["notional"]), bool(r["revoked"])) for r in rows}
-
-    def events_after(self, last_id: int, limit: int, account: str | None = None, signer: str | None = None) -> list[Event]:
-        where, args = ["id > %s"], [last_id]  # type: tuple[list[str], list[Any]]
-        for column, value in (("account", account), ("signer", signer)):
-            if value is not None:
-                where.append(f"{column} = %s")
-                args.append(value)
-        rows = self._read(f"SELECT * FROM events WHERE {' AND '.join(where)} ORDER BY id LIMIT %s", [*args, limit])
-        return [row_event(r) for r in rows]
 
     def leads(self) -> bool:
         with self._leader_lock:

@@ -17,10 +17,10 @@ from typing import Any, TypeVar
 
 from aa_auth.errors import InvalidInput, Reason
 from aa_auth.gateway.errors import ReservationConflict
-from aa_auth.gateway.store.base import Event, Holds, Reservation, SentBatch, Status, Store, StoredOrder
-from aa_auth.gateway.store.rows import ORDER_COLUMNS as _ORDER_COLUMNS
-from aa_auth.gateway.store.rows import row_event as _row_event
-from aa_auth.gateway.store.rows import row_order as _row_order
+from aa_auth.gateway.store.base import Holds, Reservation, Status, StoredOrder
+from aa_auth.gateway.store.sql import ORDER_COLUMNS as _ORDER_COLUMNS
+from aa_auth.gateway.store.sql import SqlStore
+from aa_auth.gateway.store.sql import row_order as _row_order
 
 __all__ = ["SqliteStore"]
 
@@ -131,7 +131,7 @@ class _SqliteReservation(Reservation):
                              [(o.digest, o.account, o.signer, Status.ACCEPTED.value, int(Reason.AUTHORIZED)) for o in orders])
 
 
-class SqliteStore(Store):
+class SqliteStore(SqlStore):
     """The store in the SQLite file `path`, bound to one chain and venue (a database never mixes two)."""
 
     def __init__(self, path: Path, chain_id: int, venue: str) -> None:
@@ -196,15 +196,6 @@ class SqliteStore(Store):
     def _read(self, query: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
         return self._db().execute(query, args).fetchall()
 
-    def order(self, digest: bytes) -> StoredOrder | None:
-        rows = self._read(f"SELECT {_ORDER_COLUMNS} FROM orders WHERE digest = ?", (digest,))
-        return _row_order(rows[0]) if rows else None
-
-    def accepted(self, limit: int, account: str | None = None) -> list[StoredOrder]:
-        where, args = ("status = 'accepted' AND account = ?", [account]) if account else ("status = 'accepted'", [])
-        rows = self._read(f"SELECT {_ORDER_COLUMNS} FROM orders WHERE {where} ORDER BY seq LIMIT ?", [*args, limit])
-        return [_row_order(r) for r in rows]
-
     def waiting(self, limit: int) -> tuple[int, float | None]:
         oldest = self._read("SELECT accepted_at FROM orders WHERE status = 'accepted' ORDER BY seq LIMIT 1")
         if not oldest:
@@ -236,12 +227,6 @@ class SqliteStore(Store):
             return True
         return self._write(work)
 
-    def sent(self) -> list[SentBatch]:
-        batches = self._read("SELECT tx_hash FROM batches WHERE state = 'sent' ORDER BY seq")
-        return [SentBatch(b["tx_hash"], tuple(r[0] for r in self._read(
-            "SELECT digest FROM orders WHERE tx_hash = ? AND status = 'submitted' ORDER BY seq", (b["tx_hash"],))))
-            for b in batches]
-
     def _finish(self, db: sqlite3.Connection, tx_hash: bytes, state: str,
                 outcome: Callable[[sqlite3.Row], tuple[Status, Reason, int | None]]) -> list[bytes]:
         rows = db.execute("SELECT * FROM orders WHERE tx_hash = ? AND status = 'submitted'", (tx_hash,)).fetchall()
@@ -265,11 +250,6 @@ class SqliteStore(Store):
     def requeue(self, tx_hash: bytes) -> list[bytes]:
         return self._write(lambda db: self._finish(db, tx_hash, "dropped", lambda _: (Status.ACCEPTED, Reason.AUTHORIZED, None)))
 
-    def dropped_batches(self, digest: bytes) -> list[bytes]:
-        query = ("SELECT b.tx_hash FROM order_batches o JOIN batches b ON b.tx_hash = o.tx_hash "
-                 "WHERE o.digest = ? AND b.state = 'dropped' ORDER BY b.seq")
-        return [r[0] for r in self._read(query, (digest,))]
-
     def settle_late(self, digest: bytes, tx_hash: bytes, block_number: int) -> bool:
         def work(db: sqlite3.Connection) -> bool:
             row = db.execute("SELECT * FROM orders WHERE digest = ? AND status = 'accepted'", (digest,)).fetchone()
@@ -289,27 +269,8 @@ class SqliteStore(Store):
             return [row["digest"] for row in rows]
         return self._write(work)
 
-    def revoked(self, account: str) -> frozenset[str]:
-        return frozenset(r[0] for r in self._read("SELECT signer FROM holds WHERE account = ? AND revoked = 1", (account,)))
-
     def serve(self, account: str) -> None:
         self._write(lambda db: db.execute("INSERT OR IGNORE INTO accounts (account) VALUES (?)", (account,)))
-
-    def served(self) -> list[str]:
-        return [r[0] for r in self._read("SELECT account FROM accounts ORDER BY account")]
-
-    def held_totals(self, account: str) -> dict[str, Holds]:
-        rows = self._read("SELECT signer, orders, notional, revoked FROM holds WHERE account = ?", (account,))
-        return {r[0]: Holds(r[1], int(r[2]), bool(r[3])) for r in rows}
-
-    def events_after(self, last_id: int, limit: int, account: str | None = None, signer: str | None = None) -> list[Event]:
-        where, args = ["id > ?"], [last_id]  # type: tuple[list[str], list[Any]]
-        for column, value in (("account", account), ("signer", signer)):
-            if value is not None:
-                where.append(f"{column} = ?")
-                args.append(value)
-        rows = self._read(f"SELECT * FROM events WHERE {' AND '.join(where)} ORDER BY id LIMIT ?", [*args, limit])
-        return [_row_event(r) for r in rows]
 
     def close(self) -> None:
         with self._lock:
