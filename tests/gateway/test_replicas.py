@@ -32,6 +32,7 @@ from tests.gateway.conftest import Node
 from tests.gateway.harness import (Client, fresh_key, free_port, new_account, start_gateway, stop_gateway, until,
                                    wait_serving, wire)
 from tests.gateway.test_store_backends import fresh_database
+from tests.gateway.test_watch import read_events
 from tests.integration._operator import write_keystore
 from tests.postgres import Server, postgres_server
 
@@ -188,6 +189,20 @@ def test_three_replicas_racing_a_window_cap_accept_exactly_the_cap_and_every_acc
         for replica in c.replicas:
             (late,) = replica.client.post(replica.client.sign(c.bot))
             assert (late["status"], late["reason"]) == ("rejected", "RateLimited")
+
+
+def test_a_replica_that_does_not_lead_streams_the_events_the_leader_writes(node: Node, pg: Server, tmp_path: Path) -> None:
+    with cluster(node.url, node.stack, fresh_database(pg), tmp_path, 2, "--batch-wait", "0.3") as c:
+        leader = c.leader()
+        (follower,) = [r for r in c.replicas if r is not leader]
+        signed = leader.client.sign(c.bot)
+        started = time.monotonic()
+        events = read_events(follower.client, 3, then=lambda: leader.client.post(signed))
+        # Every event was written by the leader's process; the stream woke on each (LISTEN/NOTIFY), not on its
+        # 15-second keep-alive.
+        assert time.monotonic() - started < 10
+        assert [(e["data"]["digest"], e["data"]["status"]) for e in events] == [
+            ("0x" + signed.digest.hex(), status) for status in ("accepted", "submitted", "settled")]
 
 
 def test_the_leader_killed_with_sigkill_mid_batch_another_takes_over_and_each_order_ends_once(

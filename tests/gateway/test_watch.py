@@ -11,12 +11,12 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.gateway.harness import Venue
+from tests.gateway.harness import Client, Venue
 
 pytestmark = pytest.mark.anvil
 
 
-def read_events(gw: Venue, count: int, headers: dict[str, str] | None = None, params: dict[str, str] | None = None,
+def read_events(gw: Client, count: int, headers: dict[str, str] | None = None, params: dict[str, str] | None = None,
                 then: Callable[[], None] = lambda: None) -> list[dict[str, Any]]:
     """The first `count` events of a fresh connection to /v1/events (`then` runs once it is open)."""
     events: list[dict[str, Any]] = []
