@@ -28,6 +28,7 @@ from aa_auth.contracts.stack import create_account, deploy_stack
 from aa_auth.contracts.venue import Venue
 from aa_auth.errors import AAAuthError
 from aa_auth.ops.bench_gateway import BATCH, Figures, measure_gateway
+from aa_auth.ops.bench_replicas import CLIENTS, Load, measure_replicas
 from aa_auth.ops.render import table
 from aa_auth.protocol.orders import Order
 from aa_auth.protocol.scope import market_limit, scope
@@ -209,6 +210,31 @@ def gateway_rows(figures: Figures) -> list[Row]:
     return rows
 
 
+def replica_rows(loads: tuple[Load, ...]) -> list[Row]:
+    """Issue 12: each setup's intake beside the single SQLite process under the same load, and its post p99."""
+    sqlite, rows = loads[0], []
+    for load in loads:
+        if load is not sqlite:
+            rows += [
+                Row(f"gateway intake, {load.setup}, {CLIENTS} clients, posts of {BATCH}", load.rate, sqlite.rate,
+                    f"{sqlite.setup}, same load", "orders/s", "report"),
+                Row(f"  the same per core ({os.cpu_count()} cores)", load.per_core, sqlite.per_core,
+                    f"{sqlite.setup}, per core", "orders/s", "report"),
+            ]
+        rows.append(Row(f"gateway post of {BATCH} p99, {load.setup}, {CLIENTS} clients", load.p99_ms, load.p50_ms, "its p50",
+                        "ms", "ratio ≤ 5"))
+    return rows
+
+
+def print_rows(rows: list[Row], stream: TextIO) -> None:
+    rendered = [
+        [r.name, _fmt(r.ours, r.unit), "-" if r.reference is None else _fmt(r.reference, r.unit), r.reference_name,
+         "-" if r.ratio is None else f"{r.ratio:.3f}", r.target]
+        for r in rows
+    ]
+    print(table(["measure", "ours", "reference", "reference is", "ours/ref", "target"], rendered), file=stream)
+
+
 def run_bench(out: TextIO | None = None, json_path: Path = Path("bench-results.json"), samples: int = 5_000,
               batch: int = 50, progress: TextIO | None = None) -> list[Row]:
     """Measure everything, print the table, write `json_path`; returns the rows."""
@@ -228,12 +254,12 @@ def run_bench(out: TextIO | None = None, json_path: Path = Path("bench-results.j
         rows += gateway_rows(measure_gateway())
     except AAAuthError as exc:
         print(f"skipped the gateway rows: {exc}", file=note)
-    rendered = [
-        [r.name, _fmt(r.ours, r.unit), "-" if r.reference is None else _fmt(r.reference, r.unit), r.reference_name,
-         "-" if r.ratio is None else f"{r.ratio:.3f}", r.target]
-        for r in rows
-    ]
-    print(table(["measure", "ours", "reference", "reference is", "ours/ref", "target"], rendered), file=stream)
+    print("measuring gateway replicas on PostgreSQL beside one SQLite process (scripts/bench_replicas.py alone) …", file=note)
+    try:
+        rows += replica_rows(measure_replicas())
+    except AAAuthError as exc:
+        print(f"skipped the replica rows: {exc}", file=note)
+    print_rows(rows, stream)
     record = {
         "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count()},
         "rows": [{**asdict(r), "ratio": r.ratio} for r in rows],

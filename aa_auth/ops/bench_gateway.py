@@ -34,10 +34,11 @@ from aa_auth.protocol.scope import market_limit, scope
 from aa_auth.protocol.signer import OrderSigner
 from aa_auth.protocol.verify import Verifier
 
-__all__ = ["Figures", "Intake", "measure_gateway"]
+__all__ = ["BATCH", "HOLD", "Figures", "bench_key", "Intake", "gateway_process", "market_orders", "measure_gateway", "trader"]
 
 E = 10**18
 BATCH = 100
+HOLD = ("--batch-wait", "3600", "--batch-max", "1000000")  # intake only: nothing is sent while measuring
 
 
 @dataclass(frozen=True)
@@ -58,21 +59,23 @@ class Figures:
     direct_gas_per_order: float  # Venue.settle sent directly, the same batch shape
 
 
-def _key(name: str) -> LocalAccount:
+def bench_key(name: str) -> LocalAccount:
     key: LocalAccount = Account.from_key(keccak(text=f"aa-auth gateway bench: {name}"))
     return key
 
 
 @contextmanager
-def _gateway(url: str, stack: Stack, operator: LocalAccount, db: Path, *flags: str) -> Iterator[GatewayClient]:
-    """`aa-auth gateway serve` as its own process; yields a keep-alive client once it is healthy."""
-    keystore, password = db.parent / "operator.json", db.parent / "operator.password"
+def gateway_process(url: str, stack: Stack, operator: LocalAccount, db: str, folder: Path, *flags: str) -> Iterator[GatewayClient]:
+    """`aa-auth gateway serve --db db` as its own process (its keystore in `folder`), limits off; yields a keep-alive
+    client once it is healthy."""
+    folder.mkdir(parents=True, exist_ok=True)
+    keystore, password = folder / "operator.json", folder / "operator.password"
     password.write_text("bench\n")
     keystore.write_text(json.dumps(Account.encrypt(operator.key, "bench", kdf="pbkdf2", iterations=1_000)))
     port = free_port()
     command = [sys.executable, "-m", "aa_auth", "--quiet", "gateway", "serve", "--rpc-url", url, "--venue", stack.venue,
                "--factory", stack.factory, "--keystore", str(keystore), "--password-file", str(password),
-               "--db", f"sqlite:///{db}", "--port", str(port), "--client-rate", "1e9", "--signer-rate", "1e9",
+               "--db", db, "--port", str(port), "--client-rate", "1e9", "--signer-rate", "1e9",
                "--signer-burst", "1000000000", "--client-burst", "1000000000", *flags]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -91,8 +94,8 @@ def _gateway(url: str, stack: Stack, operator: LocalAccount, db: Path, *flags: s
         stop_process(process, timeout=60)
 
 
-def _trader(chain: Chain, stack: Stack, deployer: LocalAccount, name: str) -> tuple[SmartAccount, OrderSigner]:
-    owner, bot = _key(f"{name} owner"), _key(f"{name} bot")
+def trader(chain: Chain, stack: Stack, deployer: LocalAccount, name: str) -> tuple[SmartAccount, OrderSigner]:
+    owner, bot = bench_key(f"{name} owner"), bench_key(f"{name} bot")
     account, _ = create_account(chain, stack, deployer, owner.address)
     chain.fund(owner.address, 10 * E)
     account.grant(owner, bot.address, scope(valid_until=chain.timestamp() + 86_400, venues=[stack.venue],
@@ -100,7 +103,7 @@ def _trader(chain: Chain, stack: Stack, deployer: LocalAccount, name: str) -> tu
     return account, OrderSigner(bot.key, chain.chain_id, account.address)
 
 
-def _orders(signer: OrderSigner, venue: str, first: int, count: int, deadline: int) -> list[SignedOrder]:
+def market_orders(signer: OrderSigner, venue: str, first: int, count: int, deadline: int) -> list[SignedOrder]:
     """Market-maker orders (buy 2, sell 1, ...), each with its own nonce."""
     return [signer.sign(Order(venue, 1, n % 2 == 0, (2 if n % 2 == 0 else 1) * E, 100 * E + n, n, deadline))
             for n in range(first, first + count)]
@@ -134,22 +137,22 @@ def measure_gateway(orders: int = 2_100, singles: int = 400, rounds: int = 4) ->
     with running_anvil() as url, tempfile.TemporaryDirectory(prefix="aa-auth-bench-") as on_disk, \
             tempfile.TemporaryDirectory(prefix="aa-auth-bench-", dir="/dev/shm" if Path("/dev/shm").is_dir() else None) as in_ram:
         chain = Chain.connect(url)
-        deployer, operator = _key("deployer"), _key("operator")
+        deployer, operator = bench_key("deployer"), bench_key("operator")
         for funded in (deployer, operator):
             chain.fund(funded.address, 1_000 * E)
         stack = deploy_stack(chain, deployer)
         deadline = chain.timestamp() + 86_400
         for where, folder in (("RAM disk", in_ram), ("disk", on_disk)):
-            account, signer = _trader(chain, stack, deployer, where)
-            bulk = _orders(signer, stack.venue, 0, orders, deadline)
-            single = _orders(signer, stack.venue, orders, singles, deadline)
+            account, signer = trader(chain, stack, deployer, where)
+            bulk = market_orders(signer, stack.venue, 0, orders, deadline)
+            single = market_orders(signer, stack.venue, orders, singles, deadline)
             state = account.state([signer.address], {(signer.address, n >> 8) for n in range(orders + singles)})
             pairs = [(s.order, s.signature) for s in bulk]
             verifier = Verifier(state)
             if not all(d.ok for d in verifier.check_many(pairs)):
                 raise ChainError("the bare decision must authorize every benchmark order")
             bare = len(pairs) / min(_timed(lambda: verifier.check_many(pairs)) for _ in range(rounds))
-            with _gateway(url, stack, operator, Path(folder) / "gateway.db", "--batch-wait", "3600", "--batch-max", "1000000") as client:
+            with gateway_process(url, stack, operator, f"sqlite:///{Path(folder) / 'gateway.db'}", Path(folder), *HOLD) as client:
                 rate, p50, p99 = _intake(client, bulk, single, rounds)
             intake.append(Intake(where, rate, bare, p50, p99))
         gas, direct = _settlement_gas(url, chain, stack, deployer, operator, Path(on_disk) / "settle.db", deadline)
@@ -159,11 +162,12 @@ def measure_gateway(orders: int = 2_100, singles: int = 400, rounds: int = 4) ->
 def _settlement_gas(url: str, chain: Chain, stack: Stack, deployer: LocalAccount, operator: LocalAccount, db: Path,
                     deadline: int) -> tuple[float, float]:
     """Gas per order of the gateway's first batch of BATCH, beside `settle` sent directly for the same batch shape."""
-    _, direct_signer = _trader(chain, stack, deployer, "direct")
-    direct = Venue(chain, stack.venue).settle(deployer, _orders(direct_signer, stack.venue, 0, BATCH, deadline))
-    _, signer = _trader(chain, stack, deployer, "through the gateway")
-    batch = _orders(signer, stack.venue, 0, BATCH, deadline)
-    with _gateway(url, stack, operator, db, "--batch-max", str(BATCH), "--batch-wait", "3600") as client:
+    _, direct_signer = trader(chain, stack, deployer, "direct")
+    direct = Venue(chain, stack.venue).settle(deployer, market_orders(direct_signer, stack.venue, 0, BATCH, deadline))
+    _, signer = trader(chain, stack, deployer, "through the gateway")
+    batch = market_orders(signer, stack.venue, 0, BATCH, deadline)
+    with gateway_process(url, stack, operator, f"sqlite:///{db}", db.parent, "--batch-max", str(BATCH), "--batch-wait",
+                         "3600") as client:
         client.post_orders(batch)
         finished = time.monotonic() + 60
         while (status := client.get(f"/v1/orders/0x{batch[0].digest.hex()}"))["status"] != "settled":

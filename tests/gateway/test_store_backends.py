@@ -22,7 +22,7 @@ from aa_auth.gateway.store import open_store
 from aa_auth.gateway.store.base import Status, Store, StoredOrder
 from aa_auth.gateway.store.postgres import MIGRATION_LOCK, MIGRATIONS, PostgresStore
 from aa_auth.protocol.orders import Order
-from tests.postgres import Server, postgres_server
+from tests.postgres import Server, create_database, postgres_server
 
 VENUE, ACCOUNT, SIGNER = "0x" + "11" * 20, "0x" + "22" * 20, "0x" + "33" * 20
 _databases = itertools.count()
@@ -44,10 +44,7 @@ def pg() -> Iterator[Server]:
 
 
 def fresh_database(server: Server) -> str:
-    name = f"store_{next(_databases)}"
-    with psycopg.connect(server.url, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")  # type: ignore[arg-type]
-    return server.url.rsplit("/", 1)[0] + "/" + name
+    return create_database(server, f"store_{next(_databases)}")
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
