@@ -113,6 +113,9 @@ class Gateway:
 
     def _take_or_hand_over(self) -> None:
         leads = self.store.leads()
+        if leads and self._settler is not None and not self._settler.is_alive() and not self.stopping.is_set():
+            log.error("gateway: the settler thread died (see the error above); starting it again")
+            self._settler = None
         if leads and self._settler is None and not self.stopping.is_set():
             self.follower.lead()
             self._stop_settling, self._lost = threading.Event(), threading.Event()

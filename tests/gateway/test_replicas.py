@@ -218,6 +218,8 @@ def test_the_leader_killed_with_sigkill_mid_batch_another_takes_over_and_each_or
             assert {r["status"] for r in others[0].client.post(*sent)} == {"accepted"}
             until(lambda: all(others[1].client.status(o.digest)["status"] == "submitted" for o in sent), 20,
                   "the batch to be sent (it stays unmined)")
+            in_flight = {others[1].client.status(o.digest)["txHash"] for o in sent}
+            assert len(in_flight) == 1
             leader.process.kill()  # SIGKILL after sending, before the receipt
             leader.process.wait(timeout=10)
             killed_at = time.monotonic()
@@ -232,6 +234,8 @@ def test_the_leader_killed_with_sigkill_mid_batch_another_takes_over_and_each_or
                 return all(others[0].client.status(o.digest)["status"] in ("settled", "rejected") for o in sent + later)
             until(final, 60, "every accepted order to end")
             assert {others[0].client.status(o.digest)["status"] for o in sent + later} == {"settled"}
+            # The dead leader's transaction was followed up from its recorded hash, not sent again.
+            assert {others[0].client.status(o.digest)["txHash"] for o in sent} == in_flight
             _each_final_once(c, [o.digest for o in sent + later])
             assert c.sql("SELECT count(*) FROM batches WHERE state = 'sent'") == [(0,)]
 
