@@ -53,3 +53,8 @@ def test_the_gateway_binds_to_loopback_unless_told_otherwise() -> None:
     assert Settings(rpc_url=NOWHERE, venue=VENUE, factory=FACTORY).host == "127.0.0.1"
     result = CliRunner().invoke(cli, ["gateway", "serve", "--help"])
     assert result.exit_code == 0 and "[default: 127.0.0.1]" in result.output
+
+
+def test_a_postgresql_url_is_taken_for_replicas() -> None:
+    for url in ("postgresql://gateway@127.0.0.1:5432/gateway", "postgres://gateway@db.internal/gateway"):
+        assert Settings(rpc_url=NOWHERE, venue=VENUE, factory=FACTORY, db=url).db == url

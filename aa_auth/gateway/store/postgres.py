@@ -195,7 +195,8 @@ class PostgresStore(SqlStore):
         self.listeners = []
         self._timeout = timeout
         self._closed = threading.Event()
-        self._leader: psycopg.Connection[Any] | None = None
+        self._leader: psycopg.Connection[Any] | None = None  # the session that holds (or tries for) the lead
+        self._leading = False
         self._leader_lock = threading.Lock()
         try:
             with psycopg.connect(url, autocommit=True, connect_timeout=int(timeout)) as conn:
@@ -207,7 +208,11 @@ class PostgresStore(SqlStore):
             url, min_size=2, max_size=pool_size, timeout=timeout, open=True, name="aa-auth-gateway",
             kwargs={"autocommit": True, "row_factory": dict_row, "connect_timeout": int(timeout)},
             check=ConnectionPool.check_connection)
-        self._write(lambda tx: self._bind(tx, {"chainId": str(chain_id), "venue": venue}))
+        try:
+            self._write(lambda tx: self._bind(tx, {"chainId": str(chain_id), "venue": venue}))
+        except BaseException:
+            self._pool.close()
+            raise
         self._listener = threading.Thread(target=self._listen, name="gateway-store-listen", daemon=True)
         self._listener.start()
 
@@ -338,29 +343,23 @@ class PostgresStore(SqlStore):
 
     def leads(self) -> bool:
         with self._leader_lock:
-            if self._leader is not None:
-                try:
-                    self._leader.execute("SELECT 1")
-                    return True
-                except psycopg.Error:  # the session is gone, and the server released the lock with it
+            try:
+                if self._leader is None:
+                    self._leader = psycopg.connect(self.url, autocommit=True, connect_timeout=int(self._timeout),
+                                                   keepalives=1, keepalives_idle=5, keepalives_interval=1, keepalives_count=3)
+                if self._leading:
+                    self._leader.execute("SELECT 1")  # the session lives, and the lock with it
+                else:
+                    row = self._leader.execute("SELECT pg_try_advisory_lock(%s)", (LEADER_LOCK,)).fetchone()
+                    self._leading = bool(row and row[0])
+            except psycopg.Error:
+                if self._leading:  # the session is gone, and the server released the lock with it
                     log.warning("store: the leader's connection is lost; this process no longer leads")
+                self._leading = False
+                if self._leader is not None:
                     self._leader.close()
                     self._leader = None
-                    return False
-            try:
-                conn = psycopg.connect(self.url, autocommit=True, connect_timeout=int(self._timeout),
-                                       keepalives=1, keepalives_idle=5, keepalives_interval=1, keepalives_count=3)
-            except psycopg.Error:
-                return False
-            try:
-                row = conn.execute("SELECT pg_try_advisory_lock(%s)", (LEADER_LOCK,)).fetchone()
-            except psycopg.Error:
-                row = None
-            if row is not None and row[0]:
-                self._leader = conn
-                return True
-            conn.close()
-            return False
+            return self._leading
 
     def close(self) -> None:
         self._closed.set()
