@@ -27,6 +27,7 @@ from aa_auth.chain.logs import fetch_events
 from aa_auth.contracts.stack import Stack, deploy_stack
 from aa_auth.gateway.store.postgres import MIGRATION_LOCK, MIGRATIONS
 from aa_auth.protocol.orders import SignedOrder
+from aa_auth.protocol.signer import OrderSigner
 from tests.anvil import running_anvil
 from tests.gateway.conftest import Node
 from tests.gateway.harness import (Client, fresh_key, free_port, new_account, start_gateway, stop_gateway, until,
@@ -137,26 +138,35 @@ def test_the_same_order_and_two_orders_with_one_nonce_posted_at_once_to_two_repl
         node: Node, pg: Server, tmp_path: Path) -> None:
     with cluster(node.url, node.stack, fresh_database(pg), tmp_path, 2, "--batch-wait", "3600") as c:
         first, second = c.replicas
+        other_key = first.client.grant()
+        for replica in c.replicas:
+            replica.client.followed()
         rounds = 8
         for _ in range(rounds):
             same = first.client.sign(c.bot)
             nonce = first.client.nonces["next"]
             one = first.client.sign(c.bot, nonce=nonce, size=2 * 10**18)
             other = first.client.sign(c.bot, nonce=nonce, size=3 * 10**18)
-            start = threading.Barrier(4)
+            # Two keys signing the very same order share its digest: two hold rows, one unique digest.
+            mine = first.client.sign(c.bot, size=4 * 10**18)
+            theirs = OrderSigner(other_key.key, c.chain.chain_id, first.client.account.address).sign(mine.order)
+            start = threading.Barrier(6)
 
             def post(replica: Replica, order: SignedOrder) -> dict[str, Any]:
                 start.wait(10)
                 code, body = _post(replica, [order])
                 assert code == 200, body
                 return body["results"][0]  # type: ignore[no-any-return]
-            with ThreadPoolExecutor(4) as pool:
-                results = list(pool.map(post, [first, second, first, second], [same, same, one, other]))
+            with ThreadPoolExecutor(6) as pool:
+                results = list(pool.map(post, [first, second, first, second, first, second],
+                                        [same, same, one, other, mine, theirs]))
             assert [r["status"] for r in results[:2]] == ["accepted", "accepted"]  # idempotent: the one stored order
-            assert sorted((r["status"], r["reason"]) for r in results[2:]) == [
+            assert sorted((r["status"], r["reason"]) for r in results[2:4]) == [
                 ("accepted", "Authorized"), ("rejected", "NonceAlreadyUsed")]
+            assert sorted((r["status"], r["reason"]) for r in results[4:]) == [
+                ("accepted", "Authorized"), ("rejected", "DuplicateDigest")]
         rows = c.sql("SELECT nonce, count(*) FROM orders WHERE status <> 'rejected' GROUP BY nonce")
-        assert len(rows) == 2 * rounds and all(count == 1 for _, count in rows)
+        assert len(rows) == 3 * rounds and all(count == 1 for _, count in rows)
 
 
 def test_three_replicas_racing_a_window_cap_accept_exactly_the_cap_and_every_accepted_order_settles(
