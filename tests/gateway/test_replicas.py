@@ -1,7 +1,7 @@
 """Several `aa-auth gateway serve` processes on one real PostgreSQL database (SPEC 14.6), over real anvil.
 
 Every replica is a real uvicorn process with its own operator key; they share nothing but the
-database. Each test gets a fresh database on one server per module; the tests that stop the node
+database (one test runs two gateways in this process, to hold one's follower back). Each test gets a fresh database on one server per module; the tests that stop the node
 or leave blocks unmined run their own anvil.
 """
 
@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +25,14 @@ import pytest
 from aa_auth.chain.connection import Chain
 from aa_auth.chain.logs import fetch_events
 from aa_auth.contracts.stack import Stack, deploy_stack
+from aa_auth.gateway.app import Gateway, serving
 from aa_auth.gateway.store.postgres import MIGRATION_LOCK, MIGRATIONS
 from aa_auth.protocol.orders import SignedOrder
 from aa_auth.protocol.signer import OrderSigner
 from tests.anvil import running_anvil
 from tests.gateway.conftest import Node
-from tests.gateway.harness import (Client, fresh_key, free_port, new_account, start_gateway, stop_gateway, until,
-                                   wait_serving, wire)
+from tests.gateway.harness import (Client, fresh_key, free_port, new_account, settings_for, start_gateway, stop_gateway,
+                                   until, wait_serving, wire)
 from tests.gateway.test_store_backends import fresh_database
 from tests.gateway.test_watch import read_events
 from tests.integration._operator import write_keystore
@@ -213,6 +214,36 @@ def test_a_replica_that_does_not_lead_streams_the_events_the_leader_writes(node:
         assert time.monotonic() - started < 10
         assert [(e["data"]["digest"], e["data"]["status"]) for e in events] == [
             ("0x" + signed.digest.hex(), status) for status in ("accepted", "submitted", "settled")]
+
+
+def test_a_replica_whose_follower_lags_the_leaders_settlement_does_not_overrun_the_window(
+        node: Node, pg: Server, tmp_path: Path) -> None:
+    """The leader settles the whole window and releases its holds; a replica that has not followed those blocks
+    yet would see neither holds nor settlements. It must follow up to the settled block before deciding."""
+    cap, db = 3, fresh_database(pg)
+    account, owner = new_account(node.chain, node.stack)
+    with ExitStack() as running:
+        clients = []
+        for poll in (0.1, 30.0):  # the second replica's follower would not look again for 30 s
+            settings = replace(settings_for(node.url, node.stack, tmp_path / "unused.db", poll_interval=poll), db=db)
+            gateway = Gateway(settings, fresh_key(node.chain, "operator", 100), Chain.connect(node.url))
+            url = running.enter_context(serving(gateway, free_port()))
+            http = running.enter_context(httpx.Client(base_url=url, timeout=30))
+            clients.append((gateway, Client(node.chain, node.stack, url, http, account, owner,
+                                            clients[0][1].nonces if clients else {})))
+            if not clients[1:]:
+                until(lambda: gateway.leading, 10, "the first replica to lead")
+                bot = clients[0][1].grant(max_orders_per_window=cap, window_seconds=3_600)
+                clients[0][1].followed()
+        (leader, first), (lagging, second) = clients
+        assert not lagging.leading
+        held = [first.sign(bot) for _ in range(cap)]
+        assert {r["status"] for r in first.post(*held)} == {"accepted"}
+        for signed in held:
+            first.wait_status(signed.digest, "settled")
+        assert lagging.follower.head < int(node.chain.w3.eth.block_number)  # it has not followed the settlement
+        (late,) = second.post(second.sign(bot))
+        assert (late["status"], late["reason"]) == ("rejected", "RateLimited")
 
 
 def test_the_leader_killed_with_sigkill_mid_batch_another_takes_over_and_each_order_ends_once(
