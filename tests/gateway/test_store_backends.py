@@ -20,7 +20,7 @@ from aa_auth.errors import InvalidInput, Reason
 from aa_auth.gateway.errors import ReservationConflict, StoreUnavailable
 from aa_auth.gateway.store import open_store
 from aa_auth.gateway.store.base import Status, Store, StoredOrder
-from aa_auth.gateway.store.postgres import MIGRATION_LOCK, MIGRATIONS, PostgresStore
+from aa_auth.gateway.store.postgres import EVENTS_LOCK, MIGRATION_LOCK, MIGRATIONS, PostgresStore
 from aa_auth.protocol.orders import Order
 from tests.postgres import Server, create_database, postgres_server
 
@@ -243,6 +243,34 @@ def test_event_ids_follow_commit_order_across_processes(pg: Server) -> None:
     finally:
         early.close()
         late.close()
+
+
+def test_an_event_writer_waits_for_one_still_committing(pg: Server) -> None:
+    """A transaction that has appended events but not committed yet holds the log's lock: another's events wait
+    for its commit, so no reader can pass an id whose transaction commits later."""
+    url = fresh_database(pg)
+    store = PostgresStore(url, 1, VENUE)
+    try:
+        with psycopg.connect(url) as other:
+            other.execute("SELECT pg_advisory_xact_lock(%s)", (EVENTS_LOCK,))
+            other.execute("INSERT INTO events (digest, account, signer, status) VALUES (%s, %s, %s, 'accepted')",
+                          (b"\x99" * 32, ACCOUNT, SIGNER))
+            done = threading.Event()
+
+            def write() -> None:
+                with store.reserve() as reservation:
+                    reservation.hold([_order(4)])
+                done.set()
+            writer = threading.Thread(target=write)
+            writer.start()
+            assert not done.wait(1.0)  # waiting for the other's commit
+            assert store.events_after(0, 10) == []
+            other.commit()
+            writer.join(10)
+        ids = [(e.digest, e.id) for e in store.events_after(0, 10)]
+        assert [d for d, _ in ids] == [b"\x99" * 32, _order(4).digest] and ids[0][1] < ids[1][1]
+    finally:
+        store.close()
 
 
 def test_another_process_write_wakes_the_listeners(pg: Server) -> None:
