@@ -56,9 +56,17 @@ class Settler:
             if not self._step(sending=True):
                 stop.wait(_IDLE)
         deadline = time.monotonic() + drain_seconds
-        while not (lost is not None and lost.is_set()) and self.store.sent() and time.monotonic() < deadline:
+        while not (lost is not None and lost.is_set()) and self._in_flight() and time.monotonic() < deadline:
             if not self._step(sending=False):
                 time.sleep(_IDLE)
+
+    def _in_flight(self) -> bool:
+        """A batch is sent and not final (False when the database cannot say: the next start follows it up)."""
+        try:
+            return bool(self.store.sent())
+        except NODE_ERRORS as exc:
+            log.warning("settler: %s: %s", exc.__class__.__name__, exc)
+            return False
 
     def _step(self, sending: bool) -> bool:
         """One unit of work; False when there was nothing to do."""
