@@ -211,7 +211,7 @@ def test_a_replica_that_does_not_lead_streams_the_events_the_leader_writes(node:
         events = read_events(follower.client, 3, then=lambda: leader.client.post(signed))
         # Every event was written by the leader's process; the stream woke on each (LISTEN/NOTIFY), not on its
         # 15-second keep-alive.
-        assert time.monotonic() - started < 10
+        assert time.monotonic() - started < 13
         assert [(e["data"]["digest"], e["data"]["status"]) for e in events] == [
             ("0x" + signed.digest.hex(), status) for status in ("accepted", "submitted", "settled")]
 
@@ -267,7 +267,7 @@ def test_the_leader_killed_with_sigkill_mid_batch_another_takes_over_and_each_or
             later = [others[1].client.sign(c.bot) for _ in range(3)]
             assert {r["status"] for r in others[1].client.post(*later)} == {"accepted"}
             successor = c.leader(timeout=15)
-            assert successor in others and time.monotonic() - killed_at < 0.3 + 5
+            assert successor in others and time.monotonic() - killed_at < 0.3 + 8  # --batch-wait plus a few seconds
             chain.w3.provider.make_request("evm_setAutomine", [True])  # type: ignore[arg-type]
 
             def final() -> bool:
