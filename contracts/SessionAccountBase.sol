@@ -214,15 +214,15 @@ abstract contract SessionAccountBase is ISessionAccount, IScopeWriter, IERC721Re
     /// @inheritdoc IScopeWriter
     /// @dev Only on the implementation itself (through a clone or a delegated EOA it would run CREATE2
     /// in the account's context). Anyone may store data here; an account reads only pointers it recorded.
-    function writeScope(bytes calldata blob) external returns (address pointer) {
+    function writeScope(address key, bytes calldata blob) external returns (address pointer) {
         if (address(this) != _implementation) revert Unauthorized(msg.sender);
-        return ScopeStore.create(blob);
+        return ScopeStore.create(key, blob);
     }
 
     function _grant(address key, Scope calldata scope) private {
         _checkNewKey(key);
         ScopeLib.validate(scope);
-        _activate(key, ScopeStore.write(_implementation, ScopeBlob.encode(scope)), scope);
+        _activate(key, ScopeStore.write(_implementation, key, ScopeBlob.encode(scope)), scope);
     }
 
     /// @dev The grant rules on the key itself: not zero, the owner or the account, and never granted here.
