@@ -424,7 +424,8 @@ abstract contract SessionAccountBase is ISessionAccount, IScopeWriter, IERC721Re
     function _validateUserOp(PackedUserOperation calldata userOp, bytes32 userOpHash) private returns (uint256) {
         if (!_acceptsInitCode(userOp.initCode)) return SIG_VALIDATION_FAILED;
         (address signer, bool valid) = _recover(userOpHash, userOp.signature);
-        if (valid && signer == owner()) return 0;
+        // The owner comparison first, so a stub signature (no owner, no key) pays it as a key's does.
+        if (signer == owner() && valid) return 0;
 
         // Each key has its own nonce lane, uint192(uint160(key)), so keys never block one another.
         uint256 lane = userOp.nonce >> 64;
@@ -442,11 +443,16 @@ abstract contract SessionAccountBase is ISessionAccount, IScopeWriter, IERC721Re
         uint256 maxGasFee = scope.maxGasFee();
         if (maxGasFee == 0 || !fits || spent > maxGasFee) return SIG_VALIDATION_FAILED;
         s.gasFeeSpent = uint128(spent); // fits: _gasCharge keeps spent below 2**128
-        // Last: a signer other than the lane's key fails here, after the same work as a valid one.
-        if (!valid || signer != key) return SIG_VALIDATION_FAILED;
         // EntryPoint v0.8 treats validAfter as exclusive; pack validAfter - 1 to keep SPEC's inclusive window.
         uint256 validAfter = scope.validAfter();
-        return _packValidationData(false, uint48(scope.validUntil()), uint48(validAfter == 0 ? 0 : validAfter - 1));
+        uint256 packed = _packValidationData(false, uint48(scope.validUntil()), uint48(validAfter == 0 ? 0 : validAfter - 1));
+        // Last, without a branch: a signer other than the lane's key fails after exactly the same work.
+        uint256 result;
+        assembly ("memory-safe") {
+            let signedByKey := and(valid, eq(signer, key))
+            result := or(mul(signedByKey, packed), iszero(signedByKey)) // SIG_VALIDATION_FAILED is 1
+        }
+        return result;
     }
 
     /// @dev The operation's maximum cost without a paymaster, added to what the key has spent.
