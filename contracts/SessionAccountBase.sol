@@ -203,7 +203,9 @@ abstract contract SessionAccountBase is ISessionAccount, IScopeWriter, IERC721Re
         AccountStorage.Session storage s = AccountStorage.layout().sessions[key];
         status = uint8(_status(s));
         if (status == uint8(SessionStatus.None)) return (status, scope, 0, 0, 0, 0);
-        return (status, _loadScope(s.scopePointer), s.windowIndex, s.windowOrders, s.windowNotional, s.gasFeeSpent);
+        return (
+            status, _loadScope(s.scopePointer), s.windowIndex, s.windowOrders, AccountStorage.windowNotional(s), s.gasFeeSpent
+        );
     }
 
     /// @inheritdoc ISessionAccount
@@ -294,10 +296,7 @@ abstract contract SessionAccountBase is ISessionAccount, IScopeWriter, IERC721Re
         if (v.reason != AUTHORIZED) revert OrderRejected(v.reason);
         AccountStorage.Layout storage $ = AccountStorage.layout();
         $.nonceBitmap[v.signer].use(order.nonce);
-        if (!v.isOwner) {
-            AccountStorage.Session storage s = $.sessions[v.signer];
-            (s.windowIndex, s.windowOrders, s.windowNotional) = (v.windowIndex, v.windowOrders, v.windowNotional);
-        }
+        if (!v.isOwner) AccountStorage.charge($.sessions[v.signer], v.windowIndex, v.windowOrders, v.windowNotional);
         emit OrderConsumed(v.signer, order.venue, order.nonce, digest);
         return v.signer;
     }
@@ -341,7 +340,7 @@ abstract contract SessionAccountBase is ISessionAccount, IScopeWriter, IERC721Re
         bool sameWindow = v.windowIndex == s.windowIndex;
         uint256 orders = (sameWindow ? uint256(s.windowOrders) : 0) + 1;
         if (orders > blob.maxOrdersPerWindow()) return _reject(v, RATE_LIMITED);
-        (bool fits, uint256 total) = _windowNotional(order, sameWindow ? s.windowNotional : 0);
+        (bool fits, uint256 total) = _windowNotional(order, sameWindow ? AccountStorage.windowNotional(s) : 0);
         if (!fits || total > blob.maxNotionalPerWindow()) return _reject(v, NOTIONAL_CAP_EXCEEDED);
         // orders <= maxOrdersPerWindow, a uint32.
         v.windowOrders = uint32(orders);
