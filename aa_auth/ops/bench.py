@@ -129,9 +129,10 @@ def _mm_order(venue: str, n: int, deadline: int) -> Order:
     return Order(venue, 1, buy, (2 if buy else 1) * E, 100_000 * E + n, n, deadline)
 
 
-def gas_rows(batch: int) -> list[Row]:
-    """Gas on the embedded chain: account creation, a grant, and a batch of session-key orders."""
-    chain = Chain.create_embedded()
+def gas_rows(batch: int, chain: Chain | None = None) -> list[Row]:
+    """Gas on the embedded chain (a fresh one unless given): account creation, a grant, and a batch of
+    session-key orders."""
+    chain = chain or Chain.create_embedded()
     deployer, owner, bot, trader = _key("deployer"), _key("owner"), _key("bot"), _key("trader")
     for funded in (deployer, owner):
         chain.fund(funded.address, 100 * E)
@@ -175,14 +176,14 @@ def gas_rows(batch: int) -> list[Row]:
     ]
 
 
-def user_op_rows() -> list[Row]:
+def user_op_rows(chain: Chain | None = None) -> list[Row]:
     """handleOps gas of one ERC-20 transfer, signed by a scoped session key against the owner (issue's
     target: at most 8,400 more). The token is a test contract, compiled here from the checkout."""
     from aa_auth.chain.compiler import compile_contracts
     from aa_auth.erc4337.gas import measure_session_overhead
 
     token = compile_contracts(("MockERC20",), ("contracts", "tests/contracts"))["MockERC20"]
-    chain = Chain.create_embedded()
+    chain = chain or Chain.create_embedded()
     deployer = _key("deployer")
     chain.fund(deployer.address, 1_000 * E)
     overhead = measure_session_overhead(chain, deploy_stack(chain, deployer), deployer, token)
