@@ -24,6 +24,7 @@ from eth_account.messages import encode_typed_data
 from eth_utils.crypto import keccak
 
 from aa_auth.chain.connection import Chain
+from aa_auth.contracts.eip7702 import delegate
 from aa_auth.contracts.stack import create_account, deploy_stack
 from aa_auth.contracts.venue import Venue
 from aa_auth.errors import AAAuthError
@@ -130,14 +131,17 @@ def _mm_order(venue: str, n: int, deadline: int) -> Order:
 
 
 def gas_rows(batch: int) -> list[Row]:
-    """Gas on the embedded chain: account creation, a grant, and a batch of session-key orders."""
+    """Gas on the embedded chain: account creation against an EOA's EIP-7702 upgrade, a grant, and a
+    batch of session-key orders."""
     chain = Chain.create_embedded()
     deployer, owner, bot, trader = _key("deployer"), _key("owner"), _key("bot"), _key("trader")
     for funded in (deployer, owner):
         chain.fund(funded.address, 100 * E)
     stack = deploy_stack(chain, deployer)
     account, created = create_account(chain, stack, deployer, owner.address)
-    assert created is not None
+    assert created is not None and stack.implementation_7702 is not None
+    # The same owner's EOA becomes an account in place, the transaction paid by the same sender.
+    upgraded = delegate(chain, owner, stack.implementation_7702, sponsor=deployer).receipt
     now = chain.timestamp()
     granted = scope(
         valid_until=now + 86_400, venues=[stack.venue],
@@ -167,6 +171,8 @@ def gas_rows(batch: int) -> list[Row]:
 
     return [
         Row("createAccount (clone)", created["gasUsed"], 383_000, "SimpleAccount (published)", "gas", "≤ 110,000"),
+        Row("upgrade EOA (type-4 delegation)", upgraded["gasUsed"], created["gasUsed"], "createAccount (clone), same run",
+            "gas", "-"),
         Row("grantSession, 2 markets + 1 venue", grant["gasUsed"], None, "-", "gas", "as low as possible"),
         Row(f"settle {batch} session orders, per order, first batch", first.gas_used / batch, eoa_gas[0],
             "EOA orders, minimal venue", "gas", "≤ 25,000 all-in"),
