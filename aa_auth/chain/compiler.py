@@ -19,7 +19,7 @@ from aa_auth.errors import AAAuthError
 SOLC_VERSION = "0.8.28"
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-CONTRACTS = ("SessionAccount", "AccountFactory", "ReferenceVenue", "EoaBaselineVenue")
+CONTRACTS = ("SessionAccount", "SessionAccount7702", "AccountFactory", "ReferenceVenue", "EoaBaselineVenue")
 ENTRY_POINT_ARTIFACT = "@account-abstraction/contracts/artifacts/EntryPoint.json"
 
 SETTINGS: dict[str, Any] = {
