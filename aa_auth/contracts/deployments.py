@@ -132,9 +132,10 @@ def expected_runtime(name: str, address: str) -> bytes | None:
     """The exact runtime code `name` has when deployed at `address`; None for chain-specific code.
 
     ReferenceVenue has no immutables. AccountFactory has one, the implementation it creates in its
-    constructor, which is the factory's first CREATE. The immutables of the EntryPoint and of
-    SessionAccount7702 include their chain's EIP-712 domain, so their code is chain-specific: each
-    is identified by its CREATE2 address (which commits to its init code) and its recorded code hash.
+    constructor, which is the factory's first CREATE. The EntryPoint's immutables include its
+    chain's EIP-712 domain, and SessionAccount7702 has two address immutables (its EntryPoint and its
+    own address) in slots the artifact does not tell apart: each is identified by its CREATE2
+    address instead (which commits to its init code; neither can self-destruct) and the record's code hash.
     """
     if name in _CHAIN_SPECIFIC:
         return None
