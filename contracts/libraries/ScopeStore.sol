@@ -3,8 +3,8 @@ pragma solidity ^0.8.28;
 
 /// @notice The scope writer: the account implementation, called (not delegatecalled) by its accounts.
 interface IScopeWriter {
-    /// @notice Stores `blob` as the code of a content-addressed contract and returns its address.
-    function writeScope(bytes calldata blob) external returns (address pointer);
+    /// @notice Stores `blob` as the code of a new contract for the caller's `key` and returns its address.
+    function writeScope(address key, bytes calldata blob) external returns (address pointer);
 }
 
 /// @title Write-once storage of a packed Scope (ScopeBlob) as contract code (the SSTORE2 pattern).
@@ -23,25 +23,28 @@ library ScopeStore {
 
     uint256 private constant MAX_DATA = 24_575; // EIP-170 limit minus the STOP byte
 
-    /// @dev The account's side: have `writer` store `data`.
-    function write(address writer, bytes memory data) internal returns (address pointer) {
-        return IScopeWriter(writer).writeScope(data);
+    /// @notice The writer already holds a pointer for this (account, key): the account's namespace was
+    /// rewritten by another delegate, which made a granted key look new (docs/storage.md).
+    error ScopeAlreadyWritten(address account, address key);
+
+    /// @dev The account's side: have `writer` store `data` for `key`.
+    function write(address writer, address key, bytes memory data) internal returns (address pointer) {
+        return IScopeWriter(writer).writeScope(key, data);
     }
 
-    /// @dev The writer's side, in its own context. Content-addressed (salt 0, the data in the init
-    /// code), so storing the same blob twice returns the first pointer, whose code is that blob.
-    function create(bytes calldata data) internal returns (address pointer) {
+    /// @dev The writer's side, in its own context. The salt is (caller, key), and a key is granted once
+    /// ever on an account, so the address is always fresh: no existence check (a cold account access)
+    /// is needed, and nobody else can take an account's address first.
+    function create(address key, bytes calldata data) internal returns (address pointer) {
         if (data.length > MAX_DATA) revert ScopeTooLarge(data.length);
         // Creation code: PUSH2 size, DUP1, PUSH1 10, RETURNDATASIZE, CODECOPY, RETURNDATASIZE, RETURN,
         // then the runtime: STOP followed by the data.
         bytes memory code = abi.encodePacked(hex"61", uint16(data.length + 1), hex"80600a3d393df300", data);
-        bytes32 codeHash = keccak256(code);
-        pointer = address(uint160(uint256(keccak256(abi.encodePacked(bytes1(0xff), address(this), bytes32(0), codeHash)))));
-        if (pointer.code.length != 0) return pointer;
+        bytes32 salt = keccak256(abi.encode(msg.sender, key));
         assembly ("memory-safe") {
-            pointer := create2(0, add(code, 0x20), mload(code), 0)
+            pointer := create2(0, add(code, 0x20), mload(code), salt)
         }
-        if (pointer == address(0)) revert ScopeTooLarge(data.length);
+        if (pointer == address(0)) revert ScopeAlreadyWritten(msg.sender, key);
     }
 
     function read(address pointer) internal view returns (bytes memory data) {
