@@ -192,7 +192,7 @@ def inspect_account(
                                    progress=progress)
     flags = _account_flags(address, owner, guardian, entry_point, clone, delegated, record)
     for report in reports:
-        flags += _key_flags(report, timestamp, start, block)
+        flags += _key_flags(report, timestamp, start, block, entry_point)
     return AccountReport(
         chain_id=chain.chain_id, block_number=block, block_timestamp=timestamp, from_block=start,
         account=address, code_hash="0x" + keccak(code).hex(), owner=owner, guardian=guardian, frozen=frozen,
@@ -320,7 +320,7 @@ def _unlimited(scope: Scope) -> list[str]:
     return found
 
 
-def _key_flags(report: KeyReport, now: int, from_block: int, block: int) -> list[Flag]:
+def _key_flags(report: KeyReport, now: int, from_block: int, block: int, entry_point: str) -> list[Flag]:
     """Integrity flags for every key; risk flags for keys that can still act (active, not expired)."""
     key, scope = report.key, report.scope
     flags = []
@@ -351,6 +351,10 @@ def _key_flags(report: KeyReport, now: int, from_block: int, block: int) -> list
                           f"{len(scope.calls)} call permission(s) can never be used: maxGasFee is 0, "
                           "so the key may not submit user operations"))
     for call in scope.calls:
+        if callable_ and call.target == entry_point:
+            flags.append(Flag("warning", "entry-point-call", key,
+                              f"may call the account's EntryPoint (selector 0x{call.selector.hex()}): withdrawTo and "
+                              "withdrawStake pay out the account's deposit and stake (aa-auth refuses such grants)"))
         if callable_ and call.max_value > 0:
             flags.append(Flag("warning", "value-call", key,
                               f"may send up to {call.max_value} wei per call to {call.target} selector 0x{call.selector.hex()}"))

@@ -377,6 +377,14 @@ def test_python_refuses_a_grant_that_lets_a_key_call_the_entry_point(eoa: Eoa) -
     assert eoa.account.session(BOT.address).status is SessionStatus.NONE
 
 
+def test_a_grant_of_entry_point_calls_made_without_python_is_flagged_by_inspect(eoa: Eoa) -> None:
+    withdraw = keccak(text="withdrawTo(address,uint256)")[:4]
+    granted = eoa.scope(max_gas_fee=E, calls=[CallPermission(eoa.stack.entry_point, withdraw, 0)])
+    eoa.chain.send(eoa.account.contract.functions.grantSession(BOT.address, granted.as_abi()), eoa.key)  # another client
+    report = inspect_account(eoa.chain, eoa.address, implementation_7702=eoa.implementation)
+    assert [(f.severity, f.subject) for f in report.flags if f.code == "entry-point-call"] == [("warning", BOT.address)]
+
+
 def test_the_eoas_nonce_is_unchanged_by_grants_rotations_and_settlements(eoa: Eoa) -> None:
     start = eoa.nonce()
     deadline = eoa.chain.timestamp() + 600
