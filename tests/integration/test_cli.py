@@ -154,8 +154,14 @@ def test_upgrade_eoa_then_inspect_then_downgrade(op: Operator, stack: Stack) -> 
                      "--sponsor-password-file", str(op.keystores["payer"][1]), key="trader")
         assert up["implementation"] == stack.implementation_7702 and up["previous"] is None and not up["selfPaid"]
         assert _code(op, trader).hex() == "ef0100" + (stack.implementation_7702 or "")[2:].lower()
+        bot = op.keys["bot"].address
+        granted = op.json("session", "grant", trader, bot, "--valid-for", "1d", "--venue", stack.venue, "--market", "1",
+                          key="trader")  # the EOA's own transaction to itself
+        assert granted["account"] == trader
+        assert [k["key"] for k in op.json("session", "list", trader)["keys"]] == [bot]
         report = op.json("inspect", trader, "--records-dir", str(op.records))
         assert report["kind"] == "eip7702" and report["clone"] is None and report["owner"] == trader
+        assert [k["key"] for k in report["keys"]] == [bot]
         assert report["delegation"] == {"delegate": stack.implementation_7702, "expected": stack.implementation_7702, "ours": True}
         again = op.json("account", "upgrade-eoa", "--records-dir", str(op.records), key="trader")
         assert again["transactionHash"] is None  # already delegated: nothing sent
