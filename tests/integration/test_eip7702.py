@@ -282,7 +282,7 @@ def _stranger_calls(eoa: Eoa) -> dict[str, Any]:
         "executeBatch": f.executeBatch([(STRANGER.address, E, b"")]),
         "validateUserOp": f.validateUserOp(op, bytes(32), E),
         "consumeOrder": f.consumeOrder(order.order.as_abi(), order.signature),
-        "writeScope": f.writeScope(b"\x00" * 64),
+        "writeScope": f.writeScope(STRANGER.address, b"\x00" * 64),
     }
 
 
