@@ -115,3 +115,28 @@ def test_the_eoa_as_account_grants_settles_and_runs_a_session_user_operation_on_
     delegate(chain, trader, node.implementation, sponsor=node.deployer)  # re-upgrade: the namespace is still there
     assert account.session(bot.address).status is SessionStatus.ACTIVE
     assert account.nonce_bitmap(bot.address, 0) == 1
+
+
+@pytest.mark.parametrize("signer", ["session key", "owner"])
+def test_a_delegated_eoas_validation_keeps_the_erc7562_rules(node: Node, trader: LocalAccount, signer: str) -> None:
+    from tests.integration.test_userops_anvil import _erc7562_violations
+
+    chain, session = node.chain, named_key("anvil 7702 traced session")
+    delegate(chain, trader, node.implementation, sponsor=node.deployer)
+    account = SmartAccount(chain, trader.address)
+    grant_calls(account, trader, session.address, node.stack.venue, [CallPermission(node.token.address, TRANSFER, 0)])
+    chain.send(node.token.functions.mint(trader.address, 10**24), node.deployer)
+    entry_point = EntryPoint(chain, node.stack.entry_point)
+    data = bytes.fromhex(node.token.encode_abi("transfer", args=[RECIPIENT, 1])[2:])
+    key = session if signer == "session key" else trader
+    op = entry_point.prepare(trader.address, execute_call_data(Call(node.token.address, 0, data)), key.key,
+                             init_code=EIP7702_INIT_CODE)
+    call = {"from": entry_point.address, "to": trader.address, "gas": hex(2_000_000),
+            "data": account.contract.encode_abi("validateUserOp", args=[op.as_abi(), entry_point.user_op_hash(op), op.max_cost()])}
+    options = {"enableMemory": False, "disableStack": False, "disableStorage": True}
+    result = chain.w3.provider.make_request("debug_traceCall", [call, "latest", options])  # type: ignore[arg-type]
+    assert "error" not in result, result
+    trace = result["result"]["structLogs"]
+    if signer == "session key":  # the scope read from its pointer's code, the budget charged in the EOA's storage
+        assert {"EXTCODECOPY", "SSTORE"} <= {step["op"] for step in trace}
+    assert trace and _erc7562_violations(chain, trace, trader.address, entry_point.address) == []
