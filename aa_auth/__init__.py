@@ -5,12 +5,14 @@ The names below are the public API (docs/python.md); the subpackages are the imp
 
 from aa_auth.chain.connection import Chain
 from aa_auth.contracts.account import SmartAccount
+from aa_auth.contracts.eip7702 import Delegation, delegate, delegation, undelegate
 from aa_auth.contracts.stack import Stack, create_account, deploy_stack
 from aa_auth.contracts.venue import Outcome, Settlement, Venue
 from aa_auth.errors import (
     AAAuthError,
     ChainError,
     ContractRevert,
+    DelegationNotApplied,
     DomainMismatch,
     InsufficientFunds,
     InvalidInput,
@@ -44,6 +46,8 @@ __all__ = [
     "ChainError",
     "ContractRevert",
     "Decision",
+    "Delegation",
+    "DelegationNotApplied",
     "DomainMismatch",
     "InsufficientFunds",
     "InvalidInput",
@@ -66,10 +70,13 @@ __all__ = [
     "Verifier",
     "create_account",
     "decide",
+    "delegate",
+    "delegation",
     "deploy_stack",
     "inspect_account",
     "key_status",
     "load_keystore",
     "market_limit",
     "scope",
+    "undelegate",
 ]

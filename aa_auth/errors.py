@@ -79,3 +79,10 @@ class InsufficientFunds(TransactionError):
 
 class ChainError(AAAuthError, ConnectionError):
     """The node cannot be reached or answered something unusable."""
+
+
+class DelegationNotApplied(TransactionError):
+    """An EIP-7702 transaction was mined but the EOA's code is not the designator it asked for.
+
+    The chain skips an authorization it cannot apply (a stale or wrong nonce, another chain's id,
+    a bad signature) without failing the transaction, so only reading the code afterwards tells."""

@@ -16,6 +16,7 @@ from eth_account.signers.local import LocalAccount
 from eth_typing import ChecksumAddress
 from eth_utils.exceptions import ValidationError
 from web3 import Web3
+from web3._utils.transactions import fill_transaction_defaults
 from web3.contract import Contract
 from web3.contract.contract import ContractFunction
 from web3.types import TxParams, TxReceipt, Wei
@@ -164,6 +165,13 @@ class Chain:
     def send(self, function: ContractFunction, sender: LocalAccount, *, value: int = 0) -> TxReceipt:
         """Sign `function` with `sender`'s key and send it; a revert raises its named error."""
         return self._transact(function.build_transaction, sender, value)
+
+    def transact(self, fields: dict[str, Any], sender: LocalAccount) -> TxReceipt:
+        """Sign and send a transaction given by its fields (`to`, `data`, `value`, an EIP-7702
+        `authorizationList`, ...): the node estimates gas and fees as for a contract call."""
+        fields = dict(fields)
+        value = int(fields.pop("value", 0))
+        return self._transact(lambda base: fill_transaction_defaults(self.w3, {**base, **fields}), sender, value)
 
     def deploy(self, name: str, sender: LocalAccount, *args: Any) -> tuple[ChecksumAddress, TxReceipt]:
         """Deploy the shipped artifact `name` with constructor `args`; returns (address, receipt)."""

@@ -185,6 +185,13 @@ class SmartAccount:
     def _check_scope(self, scope: Scope) -> None:
         if not isinstance(scope, Scope):
             raise InvalidInput(f"scope must be a Scope record (build one with aa_auth.scope(...)), got {type(scope).__name__}")
+        # The chain would let a key call the EntryPoint if listed: withdrawTo and withdrawStake pay out
+        # the account's own deposit and stake, so a key could drain its gas money. Never a key's business.
+        if scope.calls:
+            entry_point = str(self.chain.call(self.contract.functions.entryPoint()))
+            if any(call.target == entry_point for call in scope.calls):
+                raise InvalidInput(f"a session key may not call the account's EntryPoint {entry_point}: its deposit and "
+                                   "stake functions move the account's gas money; remove that call permission")
         # The chain accepts an expired grant, but the key could never act and a key is granted once.
         latest = self.chain.timestamp()
         if scope.valid_until <= latest:

@@ -8,7 +8,8 @@ version of aa-auth has the same addresses on every chain:
   signer whose key nobody knows;
 - EntryPoint v0.8 is the npm artifact deployed with eth-infinitism's salt, which lands on the
   canonical 0x4337084D…Ff108 (an existing EntryPoint may be named instead);
-- AccountFactory(entryPoint) and ReferenceVenue use `STACK_SALT`.
+- AccountFactory(entryPoint), ReferenceVenue and SessionAccount7702(entryPoint) (the implementation
+  EOAs delegate to, SPEC 13) use `STACK_SALT`.
 
 A rerun skips whatever already has the expected runtime code (compared by code hash) and says so.
 Records go to `<records_dir>/<chainId>.json`, written atomically after each confirmed deployment
@@ -81,6 +82,7 @@ ENTRY_POINT_V08 = "0x4337084D9E255Ff0702461CF8895CE9E3b5Ff108"
 # bytecode it gives ENTRY_POINT_V08 (a unit test pins this).
 ENTRY_POINT_SALT = bytes.fromhex("0a59dbff790c23c976a548690c27297883cc66b4c67024f9117b0238995e35e9")
 STACK_SALT = bytes(32)
+_CHAIN_SPECIFIC = ("EntryPoint", "SessionAccount7702")
 
 Progress = Callable[[str], None]
 
@@ -127,13 +129,15 @@ def _immutable_slots(runtime: bytes) -> list[int]:
 
 
 def expected_runtime(name: str, address: str) -> bytes | None:
-    """The exact runtime code `name` has when deployed at `address`; None for the EntryPoint.
+    """The exact runtime code `name` has when deployed at `address`; None for chain-specific code.
 
     ReferenceVenue has no immutables. AccountFactory has one, the implementation it creates in its
     constructor, which is the factory's first CREATE. The EntryPoint's immutables include its
-    chain's EIP-712 domain, so its code is chain-specific: it is identified by its address instead.
+    chain's EIP-712 domain, and SessionAccount7702 has two address immutables (its EntryPoint and its
+    own address) in slots the artifact does not tell apart: each is identified by its CREATE2
+    address instead (which commits to its init code; neither can self-destruct) and the record's code hash.
     """
-    if name == "EntryPoint":
+    if name in _CHAIN_SPECIFIC:
         return None
     runtime = bytearray(bytes.fromhex(artifact(name)["deployedBytecode"][2:]))
     slots = _immutable_slots(bytes(runtime))
@@ -168,6 +172,7 @@ def predicted_stack(entry_point: str = ENTRY_POINT_V08) -> Stack:
         entry_point=entry_point,
         factory=create2_address(STACK_SALT, init_code("AccountFactory", entry_point)),
         venue=create2_address(STACK_SALT, init_code("ReferenceVenue")),
+        implementation_7702=create2_address(STACK_SALT, init_code("SessionAccount7702", entry_point)),
     )
 
 
@@ -396,6 +401,7 @@ def deploy_deterministic(
         entry_point = _check_entry_point(chain, entry_point)
     run.deploy("AccountFactory", STACK_SALT, (entry_point,), ready)
     run.deploy("ReferenceVenue", STACK_SALT, (), ready)
+    run.deploy("SessionAccount7702", STACK_SALT, (entry_point,), ready)
     steps = tuple(run.steps)
     return DeploymentResult(
         chain_id=run.chain_id,
@@ -432,6 +438,8 @@ def find_stack(chain: Chain, records_dir: Path | None = Path("deployments"), *,
         entry_point=predicted.entry_point,
         factory=check_address("factory", factory or records.get("AccountFactory", {}).get("address", predicted.factory)),
         venue=check_address("venue", venue or records.get("ReferenceVenue", {}).get("address", predicted.venue)),
+        implementation_7702=check_address("SessionAccount7702", records.get("SessionAccount7702", {}).get(
+            "address", predicted.implementation_7702)),
     )
     if not chain.has_code(stack.factory):
         raise InvalidInput(f"no AccountFactory at {stack.factory} on chain {chain.chain_id}: run `aa-auth deploy` "

@@ -1,4 +1,5 @@
-"""Deploy the aa-auth stack (EntryPoint when missing, factory with its implementation, venue) and accounts.
+"""Deploy the aa-auth stack (EntryPoint when missing, factory with its implementation, venue, the
+EIP-7702 implementation SessionAccount7702) and accounts.
 
 `deploy_stack` uses plain CREATE, for the embedded chain and tests; on a real network
 `aa_auth.contracts.deployments.deploy_deterministic` deploys the same contracts at their CREATE2 addresses
@@ -25,17 +26,19 @@ class Stack:
     entry_point: str
     factory: str
     venue: str
+    implementation_7702: str | None = None  # SessionAccount7702, what EOAs delegate to (SPEC 13)
 
 
 def deploy_stack(chain: Chain, deployer: LocalAccount, entry_point: str | None = None) -> Stack:
-    """Deploy the factory and venue; deploy EntryPoint v0.8 too unless an existing one is given."""
+    """Deploy the factory, the venue and SessionAccount7702; EntryPoint v0.8 too unless an existing one is given."""
     if entry_point is None:
         entry_point, _ = chain.deploy("EntryPoint", deployer)
     elif not chain.has_code(entry_point):
         raise InvalidInput(f"no contract at EntryPoint address {entry_point} on chain {chain.chain_id}")
     factory, _ = chain.deploy("AccountFactory", deployer, check_address("entry point", entry_point))
     venue, _ = chain.deploy("ReferenceVenue", deployer)
-    return Stack(entry_point=entry_point, factory=factory, venue=venue)
+    implementation_7702, _ = chain.deploy("SessionAccount7702", deployer, entry_point)
+    return Stack(entry_point=entry_point, factory=factory, venue=venue, implementation_7702=implementation_7702)
 
 
 def predict_account(chain: Chain, stack: Stack, owner: str, salt: bytes = bytes(32)) -> str:

@@ -31,11 +31,13 @@ from web3.types import TxReceipt
 
 from aa_auth.chain.artifacts import decode_revert
 from aa_auth.chain.connection import Chain
+from aa_auth.contracts.eip7702 import delegate_of
 from aa_auth.erc4337.userops import (
     OWNER_NONCE_KEY,
     GasFees,
     GasLimits,
     PackedUserOperation,
+    is_eip7702_init_code,
     session_nonce_key,
     sign_user_op,
     user_op_hash,
@@ -182,7 +184,18 @@ class EntryPoint:
     # ------------------------------------------------------------ reads
 
     def user_op_hash(self, op: PackedUserOperation) -> bytes:
-        return user_op_hash(op, self.chain_id, self.address)
+        """The hash the EntryPoint computes now: with an EIP-7702 initCode, over the sender's current delegate."""
+        return user_op_hash(op, self.chain_id, self.address, self.delegate_for(op))
+
+    def delegate_for(self, op: PackedUserOperation) -> str | None:
+        """The sender's EIP-7702 delegate when `op` carries the 0x7702 initCode (else None: not read)."""
+        if not is_eip7702_init_code(op.init_code):
+            return None
+        found = delegate_of(bytes(self.chain.w3.eth.get_code(check_address("sender", op.sender))))
+        if found is None:
+            raise InvalidInput(f"{op.sender} is not delegated by EIP-7702 (its code is no designator): "
+                               "the 0x7702 initCode is only for delegated EOAs")
+        return found
 
     def check_user_op_hash(self, op: PackedUserOperation) -> bytes:
         """The local userOpHash, after checking it equals the contract's `getUserOpHash`."""
@@ -220,11 +233,13 @@ class EntryPoint:
         gas: GasLimits | None = None,
         fees: GasFees | None = None,
         paymaster_and_data: bytes = b"",
+        init_code: bytes = b"",
     ) -> PackedUserOperation:
         """A signed operation ready for `handle_ops`.
 
         Defaults: the owner uses lane 0 and a session key its own lane (SPEC section 6), at the next
         sequence; fees from `suggest_fees`; gas estimated as described in the module doc.
+        `init_code`: EIP7702_INIT_CODE for a delegated EOA binds the signature to its current delegate.
         """
         key = signer if isinstance(signer, SigningKey) else SigningKey(signer)
         account = check_address("account", account)
@@ -234,10 +249,11 @@ class EntryPoint:
                 nonce_key = OWNER_NONCE_KEY if is_owner else session_nonce_key(key.address)
             nonce = self.nonce(account, nonce_key)
         draft = user_operation(
-            account, nonce, call_data, GasLimits(0, 0, 0), fees or self.suggest_fees(), paymaster_and_data=paymaster_and_data
+            account, nonce, call_data, GasLimits(0, 0, 0), fees or self.suggest_fees(), paymaster_and_data=paymaster_and_data,
+            init_code=init_code,
         )
         op = draft.with_gas(gas or self.estimate_gas(draft, key))
-        signed = sign_user_op(op, key, self.chain_id, self.address)
+        signed = sign_user_op(op, key, self.chain_id, self.address, self.delegate_for(op))
         self.check_user_op_hash(signed)
         return signed
 
@@ -266,7 +282,7 @@ class EntryPoint:
             probe.sender, probe.nonce, probe.call_data, probe.gas, GasFees(1, 1),
             init_code=probe.init_code, paymaster_and_data=probe.paymaster_and_data,
         )
-        signed = sign_user_op(cheap, signer, self.chain_id, self.address)
+        signed = sign_user_op(cheap, signer, self.chain_id, self.address, self.delegate_for(cheap))
         # No prefund here: the account ignores a failed payment (the EntryPoint checks it, AA21), so a
         # payment would never make this estimate grow; ENTRY_POINT_VALIDATION_OVERHEAD counts it instead.
         account = self.chain.contract("SessionAccount", probe.sender)

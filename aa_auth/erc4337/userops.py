@@ -22,6 +22,7 @@ from aa_auth.protocol.values import check_address, check_bytes, check_uint
 
 __all__ = [
     "Call",
+    "EIP7702_INIT_CODE",
     "ENTRY_POINT_DOMAIN_NAME",
     "ENTRY_POINT_DOMAIN_VERSION",
     "GAS_VALUE_MAX",
@@ -35,6 +36,7 @@ __all__ = [
     "entry_point_domain_separator",
     "execute_batch_call_data",
     "execute_call_data",
+    "is_eip7702_init_code",
     "pack_nonce",
     "session_nonce_key",
     "sign_user_op",
@@ -58,9 +60,10 @@ SIGNATURE_LENGTH: Final = 65
 
 _EXECUTE: Final = keccak(b"execute(address,uint256,bytes)")[:4]
 _EXECUTE_BATCH: Final = keccak(b"executeBatch((address,uint256,bytes)[])")[:4]
-# An initCode starting with 0x7702 (padded to 20 bytes) makes the EntryPoint hash the sender's
-# EIP-7702 delegate instead of the initCode; aa-auth accounts are clones, never 7702 delegates.
-_EIP7702_MARKER: Final = b"\x77\x02" + bytes(18)
+# An initCode whose first 20 bytes are 0x7702 and zeros (EntryPoint v0.8 reads them zero-padded, so
+# a bare 0x7702 counts) marks an EIP-7702 sender: the EntryPoint hashes the sender's current delegate
+# (and any bytes after the 20) in place of the initCode, so the signature binds that delegate.
+EIP7702_INIT_CODE: Final = b"\x77\x02" + bytes(18)
 
 
 @dataclass(frozen=True)
@@ -277,10 +280,24 @@ def entry_point_domain_separator(chain_id: int, entry_point: str) -> bytes:
     )
 
 
-def user_op_hash(op: PackedUserOperation, chain_id: int, entry_point: str) -> bytes:
-    """EntryPoint v0.8 `getUserOpHash(op)`: what the owner or a session key signs (no prefix)."""
-    if op.init_code[:20] == _EIP7702_MARKER:
-        raise InvalidInput("EIP-7702 initCode (0x7702...) is not supported: aa-auth accounts are factory clones")
+def is_eip7702_init_code(init_code: bytes) -> bool:
+    """Whether EntryPoint v0.8 treats `init_code` as the EIP-7702 marker (see EIP7702_INIT_CODE)."""
+    return len(init_code) >= 2 and init_code[:20].ljust(20, b"\x00") == EIP7702_INIT_CODE
+
+
+def _init_code_hash(init_code: bytes, delegate: str | None) -> bytes:
+    if not is_eip7702_init_code(init_code):
+        return keccak(init_code)
+    if delegate is None:
+        raise InvalidInput("an operation with the EIP-7702 initCode (0x7702...) is hashed with the sender's current "
+                           "delegate: pass delegate= (EntryPoint.user_op_hash reads it from the chain)")
+    return keccak(bytes.fromhex(check_address("delegate", delegate)[2:]) + init_code[20:])
+
+
+def user_op_hash(op: PackedUserOperation, chain_id: int, entry_point: str, delegate: str | None = None) -> bytes:
+    """EntryPoint v0.8 `getUserOpHash(op)`: what the owner or a session key signs (no prefix).
+
+    `delegate`: the sender's EIP-7702 delegate, needed (only) for an EIP-7702 initCode."""
     struct_hash = keccak(
         abi_encode(
             ["bytes32", "address", "uint256", "bytes32", "bytes32", "bytes32", "uint256", "bytes32", "bytes32"],
@@ -288,7 +305,7 @@ def user_op_hash(op: PackedUserOperation, chain_id: int, entry_point: str) -> by
                 PACKED_USER_OP_TYPEHASH,
                 op.sender,
                 op.nonce,
-                keccak(op.init_code),
+                _init_code_hash(op.init_code, delegate),
                 keccak(op.call_data),
                 op.account_gas_limits,
                 op.pre_verification_gas,
@@ -301,11 +318,11 @@ def user_op_hash(op: PackedUserOperation, chain_id: int, entry_point: str) -> by
 
 
 def sign_user_op(
-    op: PackedUserOperation, signer: SigningKey | bytes | str, chain_id: int, entry_point: str
+    op: PackedUserOperation, signer: SigningKey | bytes | str, chain_id: int, entry_point: str, delegate: str | None = None
 ) -> PackedUserOperation:
     """`op` with a 65-byte signature over its userOpHash by `signer` (the owner or a session key)."""
     key = signer if isinstance(signer, SigningKey) else SigningKey(signer)
-    return op.with_signature(key.sign_digest(user_op_hash(op, chain_id, entry_point)))
+    return op.with_signature(key.sign_digest(user_op_hash(op, chain_id, entry_point, delegate)))
 
 
 # A signature for gas estimation (docs/erc4337.md, "Stub signatures"): 65 bytes with a low s and v = 28,

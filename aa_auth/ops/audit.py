@@ -1,7 +1,9 @@
 """Audit view of one account (`aa-auth inspect`, scripts/audit_account.py).
 
 Everything is read at one block: the account's state through its getters, its history from its
-events (SPEC section 10) fetched in pages, and its code compared with the clone the factory makes.
+events (SPEC section 10) fetched in pages, and its code compared with the clone the factory makes
+or, for an EOA delegated by EIP-7702 (SPEC 13), its designator compared with the recorded
+SessionAccount7702.
 Each key's scope read from `getSession` is hashed again and checked against the `scopeHash` its
 `SessionGranted` event recorded, its status is `key_status`'s, and its worst case is `exposure`'s.
 Given the deployments record's ReferenceVenue, each scope's venues are checked against it and the
@@ -22,6 +24,7 @@ from aa_auth.chain.logs import DEFAULT_PAGE_BLOCKS, Event, fetch_events
 from aa_auth.contracts.account import SmartAccount
 from aa_auth.contracts.clones import CloneCheck, check_clone, clone_code
 from aa_auth.contracts.deployments import ENTRY_POINT_V08, predicted_stack
+from aa_auth.contracts.eip7702 import delegate_of
 from aa_auth.errors import InvalidInput
 from aa_auth.protocol.scope import Scope
 from aa_auth.protocol.typed_data import hash_scope
@@ -33,6 +36,7 @@ from aa_auth.protocol.verify import KeyStatus, SessionState, SessionStatus, key_
 __all__ = [
     "AccountReport",
     "CloneCheck",
+    "DelegationCheck",
     "Flag",
     "KeyReport",
     "NonceWord",
@@ -53,6 +57,18 @@ class Flag:
     code: str
     subject: str  # the account or the session key concerned
     message: str
+
+
+@dataclass(frozen=True)
+class DelegationCheck:
+    """An EOA delegated by EIP-7702: where its designator points, and where it should."""
+
+    delegate: str
+    expected: str | None  # the SessionAccount7702 of the deployment record, else the deterministic one
+
+    @property
+    def ours(self) -> bool:
+        return self.delegate == self.expected
 
 
 @dataclass(frozen=True)
@@ -106,7 +122,9 @@ class AccountReport:
     frozen: bool
     entry_point: str
     grant_nonce: int
-    clone: CloneCheck
+    kind: str  # "clone" (a factory clone) or "eip7702" (an EOA delegated to SessionAccount7702)
+    clone: CloneCheck | None  # for a clone
+    delegation: DelegationCheck | None  # for a delegated EOA
     keys: tuple[KeyReport, ...]
     owner_nonce_words: tuple[NonceWord, ...]
     recorded_venue: RecordedVenue | None  # the deployments record's ReferenceVenue; None without a record
@@ -121,6 +139,7 @@ def inspect_account(
     *,
     factory: str | None = None,
     venue: str | None = None,
+    implementation_7702: str | None = None,
     from_block: int = 0,
     block: int | None = None,
     page_blocks: int = DEFAULT_PAGE_BLOCKS,
@@ -130,7 +149,9 @@ def inspect_account(
 
     `factory` is the AccountFactory expected to have created it; by default the deterministic
     factory for the account's own EntryPoint. `venue` is the ReferenceVenue the deployments record
-    names (None: no record, venues unchecked, no positions). Events are read from `from_block`.
+    names (None: no record, venues unchecked, no positions). `implementation_7702` is the
+    SessionAccount7702 a delegated EOA should point to (default: the deterministic one for its
+    EntryPoint). Events are read from `from_block` (for a clone: from its creation).
     """
     address = check_address("account", address)
     block = int(chain.w3.eth.block_number) if block is None else block
@@ -148,9 +169,16 @@ def inspect_account(
         raise InvalidInput(f"{address} on chain {chain.chain_id} is not an aa-auth account: it does not answer the "
                            f"SessionAccount getters ({exc.__class__.__name__})") from None
     timestamp = int(view.w3.eth.get_block(block)["timestamp"])
-    factory = check_address("factory", factory) if factory else predicted_stack(entry_point).factory
-    clone = check_clone(view, address, code, owner, factory, from_block, block, page_blocks, progress)
-    start = clone.creation_block if clone.creation_block is not None else from_block
+    delegate = delegate_of(code)
+    clone, delegated, start = None, None, from_block
+    if delegate is not None:
+        expected = check_address("SessionAccount7702", implementation_7702) if implementation_7702 else \
+            predicted_stack(entry_point).implementation_7702
+        delegated = DelegationCheck(delegate, expected)
+    else:
+        factory = check_address("factory", factory) if factory else predicted_stack(entry_point).factory
+        clone = check_clone(view, address, code, owner, factory, from_block, block, page_blocks, progress)
+        start = clone.creation_block if clone.creation_block is not None else from_block
     events = fetch_events(view, "SessionAccount", address, start, block, page_blocks=page_blocks, progress=progress)
     history = _History(events)
     words = {signer: tuple(NonceWord(signer, w, account.nonce_bitmap(signer, w)) for w in sorted(ws))
@@ -162,13 +190,14 @@ def inspect_account(
         markets = (m.market for r in reports if r.scope is not None for m in r.scope.markets)
         positions = read_positions(view, record, address, markets, start, block, page_blocks=page_blocks,
                                    progress=progress)
-    flags = _account_flags(address, owner, guardian, entry_point, clone, record)
+    flags = _account_flags(address, owner, guardian, entry_point, clone, delegated, record)
     for report in reports:
-        flags += _key_flags(report, timestamp, start, block)
+        flags += _key_flags(report, timestamp, start, block, entry_point)
     return AccountReport(
         chain_id=chain.chain_id, block_number=block, block_timestamp=timestamp, from_block=start,
         account=address, code_hash="0x" + keccak(code).hex(), owner=owner, guardian=guardian, frozen=frozen,
-        entry_point=entry_point, grant_nonce=grant_nonce, clone=clone, keys=tuple(reports),
+        entry_point=entry_point, grant_nonce=grant_nonce, kind="clone" if delegated is None else "eip7702",
+        clone=clone, delegation=delegated, keys=tuple(reports),
         owner_nonce_words=words.get(owner, ()), recorded_venue=record, positions=positions,
         events=tuple(events), flags=tuple(flags),
     )
@@ -236,11 +265,13 @@ def _key_report(view: Chain, account: SmartAccount, key: str, history: _History,
     )
 
 
-def _account_flags(address: str, owner: str, guardian: str, entry_point: str, clone: CloneCheck,
-                   record: RecordedVenue | None) -> list[Flag]:
+def _account_flags(address: str, owner: str, guardian: str, entry_point: str, clone: CloneCheck | None,
+                   delegated: DelegationCheck | None, record: RecordedVenue | None) -> list[Flag]:
     flags = []
-    if not clone.genuine:
+    if clone is not None and not clone.genuine:
         flags.append(Flag("critical", "not-genuine-clone", address, "; ".join(clone.problems)))
+    if delegated is not None:
+        flags += _delegation_flags(address, owner, delegated)
     if guardian == ZERO_ADDRESS:
         flags.append(Flag("warning", "no-guardian", address,
                           "no guardian: only the owner's key can freeze the account (setGuardian adds a kill switch)"))
@@ -254,6 +285,21 @@ def _account_flags(address: str, owner: str, guardian: str, entry_point: str, cl
     if entry_point != ENTRY_POINT_V08:
         flags.append(Flag("info", "non-canonical-entry-point", address,
                           f"EntryPoint {entry_point} is not the canonical v0.8 {ENTRY_POINT_V08}"))
+    return flags
+
+
+def _delegation_flags(address: str, owner: str, delegated: DelegationCheck) -> list[Flag]:
+    flags = []
+    if not delegated.ours:
+        flags.append(Flag("warning", "delegated-elsewhere", address,
+                          f"the EOA delegates to {delegated.delegate}, not to the recorded SessionAccount7702 "
+                          f"{delegated.expected}: its code is not the one audited here"))
+    if owner != address:
+        flags.append(Flag("critical", "owner-not-the-eoa", address,
+                          f"owner() is {owner}: a delegated SessionAccount7702 is owned by the EOA itself"))
+    flags.append(Flag("info", "eoa-key-all-powerful", address,
+                      "an EIP-7702 account: the EOA's own key can still do anything, including re-delegating; "
+                      "freezing and revoking stop session keys, never that key"))
     return flags
 
 
@@ -274,7 +320,7 @@ def _unlimited(scope: Scope) -> list[str]:
     return found
 
 
-def _key_flags(report: KeyReport, now: int, from_block: int, block: int) -> list[Flag]:
+def _key_flags(report: KeyReport, now: int, from_block: int, block: int, entry_point: str) -> list[Flag]:
     """Integrity flags for every key; risk flags for keys that can still act (active, not expired)."""
     key, scope = report.key, report.scope
     flags = []
@@ -305,6 +351,10 @@ def _key_flags(report: KeyReport, now: int, from_block: int, block: int) -> list
                           f"{len(scope.calls)} call permission(s) can never be used: maxGasFee is 0, "
                           "so the key may not submit user operations"))
     for call in scope.calls:
+        if callable_ and call.target == entry_point:
+            flags.append(Flag("warning", "entry-point-call", key,
+                              f"may call the account's EntryPoint (selector 0x{call.selector.hex()}): withdrawTo and "
+                              "withdrawStake pay out the account's deposit and stake (aa-auth refuses such grants)"))
         if callable_ and call.max_value > 0:
             flags.append(Flag("warning", "value-call", key,
                               f"may send up to {call.max_value} wei per call to {call.target} selector 0x{call.selector.hex()}"))

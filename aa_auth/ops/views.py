@@ -110,7 +110,7 @@ def _key_json(k: KeyReport, markets: MarketList | None) -> dict[str, Any]:
 
 def report_json(report: AccountReport, markets: MarketList | None = None) -> dict[str, Any]:
     """The report as JSON-ready data: checksummed addresses, 0x hex, uint256 as decimal strings."""
-    c, venue = report.clone, report.recorded_venue
+    c, d, venue = report.clone, report.delegation, report.recorded_venue
     return {
         "chainId": report.chain_id,
         "blockNumber": report.block_number,
@@ -123,10 +123,13 @@ def report_json(report: AccountReport, markets: MarketList | None = None) -> dic
         "frozen": report.frozen,
         "entryPoint": report.entry_point,
         "grantNonce": report.grant_nonce,
-        "clone": {"genuine": c.genuine, "implementation": c.implementation, "factory": c.factory,
-                  "expectedImplementation": c.expected_implementation, "factoryCodeOk": c.factory_code_ok,
-                  "codeMatches": c.code_matches, "createdByFactory": c.created_by_factory, "salt": c.salt,
-                  "creationBlock": c.creation_block, "problems": list(c.problems)},
+        "kind": report.kind,
+        "clone": None if c is None else {
+            "genuine": c.genuine, "implementation": c.implementation, "factory": c.factory,
+            "expectedImplementation": c.expected_implementation, "factoryCodeOk": c.factory_code_ok,
+            "codeMatches": c.code_matches, "createdByFactory": c.created_by_factory, "salt": c.salt,
+            "creationBlock": c.creation_block, "problems": list(c.problems)},
+        "delegation": None if d is None else {"delegate": d.delegate, "expected": d.expected, "ours": d.ours},
         "keys": [_key_json(k, markets) for k in report.keys],
         "ownerNonceWords": _words_json(report.owner_nonce_words),
         "recordedVenue": None if venue is None else {"address": venue.address, "genuine": venue.genuine},
@@ -195,15 +198,18 @@ def _net(market_id: int, net: int, markets: MarketList | None) -> str:
 
 
 def report_text(report: AccountReport, markets: MarketList | None = None) -> str:
-    c = report.clone
-    if c.genuine:
-        clone = f"genuine clone of {c.implementation} (factory {c.factory}, salt {c.salt}, created at block {c.creation_block})"
+    c, d = report.clone, report.delegation
+    if d is not None:
+        code = ("delegation", f"EIP-7702 EOA delegating to {d.delegate}"
+                + (" (the recorded SessionAccount7702)" if d.ours else f", NOT the recorded SessionAccount7702 {d.expected}"))
+    elif c is not None and c.genuine:
+        code = ("clone", f"genuine clone of {c.implementation} (factory {c.factory}, salt {c.salt}, created at block {c.creation_block})")
     else:
-        clone = "NOT VERIFIED: " + "; ".join(c.problems)
+        code = ("clone", "NOT VERIFIED: " + "; ".join(c.problems if c else ()))
     out = [f"Account {report.account}", fields([
         ("chain", f"{report.chain_id}, block {report.block_number} ({when(report.block_timestamp)})"),
         ("owner", report.owner), ("guardian", report.guardian), ("frozen", "yes" if report.frozen else "no"),
-        ("entry point", report.entry_point), ("code hash", report.code_hash), ("clone", clone),
+        ("entry point", report.entry_point), ("code hash", report.code_hash), code,
         ("grant nonce", report.grant_nonce), ("events from", f"block {report.from_block}"),
     ])]
     for k in report.keys:

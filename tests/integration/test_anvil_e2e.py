@@ -50,13 +50,15 @@ def test_operator_story_over_http(anvil_url: str, tmp_path: Path) -> None:
         deployed = aa_json("deploy", "--records-dir", str(records), key="payer")
         stack = predicted_stack()
         assert [(s["name"], s["address"]) for s in deployed["steps"] if s["name"] != "CREATE2Deployer"] == [
-            ("EntryPoint", stack.entry_point), ("AccountFactory", stack.factory), ("ReferenceVenue", stack.venue)]
+            ("EntryPoint", stack.entry_point), ("AccountFactory", stack.factory), ("ReferenceVenue", stack.venue),
+            ("SessionAccount7702", stack.implementation_7702)]
         recorded = json.loads((records / "31337.json").read_text())["contracts"]
         assert {name: entry["address"] for name, entry in recorded.items()} == {
-            "EntryPoint": stack.entry_point, "AccountFactory": stack.factory, "ReferenceVenue": stack.venue}
+            "EntryPoint": stack.entry_point, "AccountFactory": stack.factory, "ReferenceVenue": stack.venue,
+            "SessionAccount7702": stack.implementation_7702}
         block = chain.w3.eth.block_number
         rerun = aa_json("deploy", "--records-dir", str(records), key="payer")
-        assert [s["action"] for s in rerun["steps"]] == ["present"] * 3 and chain.w3.eth.block_number == block
+        assert [s["action"] for s in rerun["steps"]] == ["present"] * 4 and chain.w3.eth.block_number == block
 
         # An account for the owner, paid by the payer; a bot with a tight scope.
         account = aa_json("account", "create", "--owner", keys["owner"].address, "--records-dir", str(records),

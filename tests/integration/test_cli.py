@@ -66,7 +66,7 @@ class Operator:
 def op(anvil_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Operator]:
     tmp = tmp_path_factory.mktemp("cli")
     with rolled_back(Chain.connect(anvil_url)) as chain:
-        keys = {name: funded(chain, f"cli {name}") for name in ("payer", "owner", "bot", "bot2", "bot3", "guardian")}
+        keys = {name: funded(chain, f"cli {name}") for name in ("payer", "owner", "bot", "bot2", "bot3", "guardian", "trader")}
         keystores = {name: write_keystore(tmp / "keys", key) for name, key in keys.items()}
         yield Operator(chain, anvil_url, tmp, tmp / "deployments", keys, keystores)
 
@@ -76,7 +76,7 @@ def stack(op: Operator) -> Stack:
     data = op.json("deploy", "--records-dir", str(op.records), key="payer")
     assert data["records"] == str(op.records / "31337.json")
     assert data["stack"] == {"entryPoint": predicted_stack().entry_point, "factory": predicted_stack().factory,
-                             "venue": predicted_stack().venue}
+                             "venue": predicted_stack().venue, "sessionAccount7702": predicted_stack().implementation_7702}
     return predicted_stack()
 
 
@@ -109,7 +109,7 @@ def test_deploy_rerun_reports_each_contract_present_and_sends_nothing(op: Operat
                                       "--keystore", str(op.keystores["payer"][0]), "--password-file",
                                       str(op.keystores["payer"][1])], catch_exceptions=False)
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.count("present") == 3 and "cost 0.000000 ETH" in result.stdout
+    assert result.stdout.count("present") == 4 and "cost 0.000000 ETH" in result.stdout
     assert "AccountFactory: already deployed" in result.stderr and "skipping" in result.stderr  # progress on stderr
     assert op.chain.w3.eth.block_number == block
 
@@ -117,6 +117,69 @@ def test_deploy_rerun_reports_each_contract_present_and_sends_nothing(op: Operat
 def test_account_create_twice_creates_once(op: Operator, account: str) -> None:
     again = op.json("account", "create", "--owner", op.keys["owner"].address, "--records-dir", str(op.records), key="payer")
     assert again["account"] == account and again["created"] is False and again["transactionHash"] is None
+
+
+# ------------------------------------------------------------------ EIP-7702: an EOA upgraded in place
+
+
+def _code(op: Operator, address: str) -> bytes:
+    return bytes(op.chain.w3.eth.get_code(address))  # type: ignore[arg-type]
+
+
+def test_upgrade_eoa_dry_run_prints_the_authorization_and_sends_nothing(op: Operator, stack: Stack) -> None:
+    trader = op.keys["trader"].address
+    block, nonce = op.chain.w3.eth.block_number, op.chain.w3.eth.get_transaction_count(trader)
+    for sponsored in (False, True):
+        sponsor = ["--sponsor", str(op.keystores["payer"][0])] if sponsored else []
+        # No password file: a dry run decrypts nothing (the keystores declare their addresses).
+        result = op.run("account", "upgrade-eoa", "--dry-run", "--records-dir", str(op.records), "--json",
+                        "--keystore", str(op.keystores["trader"][0]), *sponsor)
+        assert result.exit_code == 0, result.stderr
+        data = json.loads(result.stdout)
+        assert data["dryRun"] is True and data["selfPaid"] is not sponsored
+        assert data["authorization"] == {"chainId": 31337, "address": stack.implementation_7702,
+                                         "nonce": nonce if sponsored else nonce + 1}
+        assert data["transaction"]["from"] == (op.keys["payer"].address if sponsored else trader)
+        assert data["transaction"]["to"] == trader and data["transaction"]["type"] == 4
+    text = op.run("account", "upgrade-eoa", "--dry-run", "--records-dir", str(op.records), key="trader")
+    assert "would sign" in text.stdout and "nonce + 1" in text.stdout
+    assert (op.chain.w3.eth.block_number, op.chain.w3.eth.get_transaction_count(trader)) == (block, nonce)
+    assert _code(op, trader) == b""
+
+
+def test_upgrade_eoa_then_inspect_then_downgrade(op: Operator, stack: Stack) -> None:
+    trader = op.keys["trader"].address
+    with rolled_back(op.chain):
+        up = op.json("account", "upgrade-eoa", "--records-dir", str(op.records), "--sponsor", str(op.keystores["payer"][0]),
+                     "--sponsor-password-file", str(op.keystores["payer"][1]), key="trader")
+        assert up["implementation"] == stack.implementation_7702 and up["previous"] is None and not up["selfPaid"]
+        assert _code(op, trader).hex() == "ef0100" + (stack.implementation_7702 or "")[2:].lower()
+        bot = op.keys["bot"].address
+        granted = op.json("session", "grant", trader, bot, "--valid-for", "1d", "--venue", stack.venue, "--market", "1",
+                          key="trader")  # the EOA's own transaction to itself
+        assert granted["account"] == trader
+        assert [k["key"] for k in op.json("session", "list", trader)["keys"]] == [bot]
+        report = op.json("inspect", trader, "--records-dir", str(op.records))
+        assert report["kind"] == "eip7702" and report["clone"] is None and report["owner"] == trader
+        assert [k["key"] for k in report["keys"]] == [bot]
+        assert report["delegation"] == {"delegate": stack.implementation_7702, "expected": stack.implementation_7702, "ours": True}
+        again = op.json("account", "upgrade-eoa", "--records-dir", str(op.records), key="trader")
+        assert again["transactionHash"] is None  # already delegated: nothing sent
+        down = op.json("account", "downgrade-eoa", key="trader")  # self-paid
+        assert down["implementation"] is None and down["previous"] == stack.implementation_7702
+        assert _code(op, trader) == b""
+        assert "has no delegation to undo; nothing sent" in op.run("account", "downgrade-eoa", key="trader").stdout
+
+
+def test_upgrade_eoa_bad_input_is_one_line(op: Operator, stack: Stack) -> None:
+    nowhere = "0x" + "42" * 20
+    line = _one_line_error(op.run("account", "upgrade-eoa", "--implementation", nowhere, key="trader"))
+    assert f"no SessionAccount7702 at {nowhere}" in line and "aa-auth deploy" in line
+    missing = op.tmp / "no-sponsor.json"
+    line = _one_line_error(op.run("account", "upgrade-eoa", "--records-dir", str(op.records), "--sponsor", str(missing),
+                                  key="trader"))
+    assert f"keystore file {missing} does not exist" in line
+    assert _code(op, op.keys["trader"].address) == b""
 
 
 # ------------------------------------------------------------------ sessions and orders
@@ -310,7 +373,7 @@ def test_the_documented_commands_exist() -> None:
     assert set(commands["gateway"].commands) == {"serve", "grant-request", "revocation-request", "submit", "demo",  # type: ignore[attr-defined]
                                                  "relay"}
     assert set(commands["session"].commands) == {"grant", "revoke", "rotate", "list"}  # type: ignore[attr-defined]
-    assert set(commands["account"].commands) == {"create"}  # type: ignore[attr-defined]
+    assert set(commands["account"].commands) == {"create", "upgrade-eoa", "downgrade-eoa"}  # type: ignore[attr-defined]
 
 
 def test_demo_runs_the_lead_demo_with_its_json_flag(monkeypatch: pytest.MonkeyPatch) -> None:

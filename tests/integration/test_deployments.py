@@ -144,7 +144,7 @@ def first_run(fresh: Chain, payer: LocalAccount, records: Path) -> Runs:
     return dry, real
 
 
-def test_dry_run_plans_the_install_and_three_deployments_with_their_cost(first_run: Runs, fresh: Chain) -> None:
+def test_dry_run_plans_the_install_and_four_deployments_with_their_cost(first_run: Runs, fresh: Chain) -> None:
     dry, _ = first_run
     stack = predicted_stack()
     assert [(s.action, s.name, s.address) for s in dry.steps] == [
@@ -152,6 +152,7 @@ def test_dry_run_plans_the_install_and_three_deployments_with_their_cost(first_r
         ("would-deploy", "EntryPoint", ENTRY_POINT_V08),
         ("would-deploy", "AccountFactory", stack.factory),
         ("would-deploy", "ReferenceVenue", stack.venue),
+        ("would-deploy", "SessionAccount7702", stack.implementation_7702),
     ]
     assert dry.dry_run and dry.records is None
     for step in dry.steps[1:]:
@@ -170,6 +171,7 @@ def test_deploy_installs_the_deployer_then_lands_each_contract_on_its_predicted_
         ("deploy", "EntryPoint", ENTRY_POINT_V08),
         ("deploy", "AccountFactory", stack.factory),
         ("deploy", "ReferenceVenue", stack.venue),
+        ("deploy", "SessionAccount7702", stack.implementation_7702),
     ]
     assert real.stack == stack
     assert keccak(_code(fresh, CREATE2_DEPLOYER)) == CREATE2_DEPLOYER_CODE_HASH
@@ -198,7 +200,8 @@ def test_records_hold_each_contract_with_its_transaction_block_compiler_and_code
     _, real = first_run
     assert real.records == records / "31337.json"
     data = json.loads(real.records.read_text())
-    assert data["chainId"] == 31337 and sorted(data["contracts"]) == ["AccountFactory", "EntryPoint", "ReferenceVenue"]
+    assert data["chainId"] == 31337 and sorted(data["contracts"]) == ["AccountFactory", "EntryPoint", "ReferenceVenue",
+                                                                      "SessionAccount7702"]
     for step in real.steps[1:]:
         entry = data["contracts"][step.name]
         receipt = fresh.w3.eth.get_transaction_receipt(entry["transactionHash"])
@@ -207,6 +210,7 @@ def test_records_hold_each_contract_with_its_transaction_block_compiler_and_code
         assert entry["deployer"] == CREATE2_DEPLOYER
     assert data["contracts"]["AccountFactory"]["compilerVersion"] == artifact("AccountFactory")["compiler"]["version"]
     assert data["contracts"]["AccountFactory"]["constructorArgs"] == [ENTRY_POINT_V08]
+    assert data["contracts"]["SessionAccount7702"]["constructorArgs"] == [ENTRY_POINT_V08]
     assert data["contracts"]["EntryPoint"]["compilerVersion"] == "0.8.28"  # read from the bytecode's metadata
     assert data["contracts"]["EntryPoint"]["salt"] == "0x" + ENTRY_POINT_SALT.hex()
 
@@ -218,11 +222,12 @@ def test_rerun_skips_everything_by_code_hash_sends_nothing_and_keeps_the_records
     block = fresh.w3.eth.block_number
     messages: list[str] = []
     again = deploy_deterministic(fresh, payer, records_dir=records, progress=messages.append)
-    assert [s.action for s in again.steps] == ["present", "present", "present"]
+    assert [s.action for s in again.steps] == ["present"] * 4
     assert fresh.w3.eth.block_number == block
     assert (records / "31337.json").read_bytes() == before
     assert any("AccountFactory: already deployed" in m and "code hash matches the artifact" in m for m in messages)
     assert any("EntryPoint: already deployed" in m and "code hash matches the record" in m for m in messages)
+    assert any("SessionAccount7702: already deployed" in m and "code hash matches the record" in m for m in messages)
 
 
 def test_foreign_code_at_a_deterministic_address_is_refused_and_not_recorded(
@@ -240,7 +245,7 @@ def test_an_explicit_entry_point_must_be_an_entry_point_v08(
     first_run: Runs, fresh: Chain, payer: LocalAccount, tmp_path: Path
 ) -> None:
     same = deploy_deterministic(fresh, payer.address, entry_point=ENTRY_POINT_V08, dry_run=True, records_dir=tmp_path)
-    assert [s.action for s in same.steps] == ["present", "present"]  # factory and venue; the EntryPoint is given
+    assert [s.action for s in same.steps] == ["present"] * 3  # factory, venue, 7702; the EntryPoint is given
     with pytest.raises(InvalidInput, match="does not answer as an EntryPoint v0.8"):
         deploy_deterministic(fresh, payer.address, entry_point=predicted_stack().venue, dry_run=True, records_dir=tmp_path)
     with pytest.raises(InvalidInput, match="no contract at EntryPoint address"):
@@ -286,5 +291,5 @@ def test_the_embedded_chain_gets_the_same_addresses_and_never_a_record(
 ) -> None:
     result = deploy_deterministic(isolated, deployer, records_dir=tmp_path)
     assert result.stack == predicted_stack() and result.records is None
-    assert [s.action for s in result.steps] == ["install", "deploy", "deploy", "deploy"]
+    assert [s.action for s in result.steps] == ["install", "deploy", "deploy", "deploy", "deploy"]
     assert list(tmp_path.iterdir()) == []

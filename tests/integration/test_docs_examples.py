@@ -1,4 +1,4 @@
-"""Every Python block of README.md and docs/python.md runs as written, and prints what the page shows.
+"""Every Python block of README.md, docs/python.md and docs/eip7702.md runs as written, and prints what the page shows.
 
 The blocks of one page run in order in one namespace, as a reader would paste them. A ```text block
 right after a Python block is that block's expected output, compared line by line.
@@ -21,7 +21,7 @@ def examples(page: str) -> list[tuple[str, str | None]]:
     return [(code, expected) for code, expected in BLOCK.findall((ROOT / page).read_text())]
 
 
-@pytest.mark.parametrize("page", ["README.md", "docs/python.md"])
+@pytest.mark.parametrize("page", ["README.md", "docs/python.md", "docs/eip7702.md"])
 def test_every_python_block_runs_and_prints_what_the_page_shows(page: str) -> None:
     blocks = examples(page)
     assert blocks, f"{page} has no Python example"

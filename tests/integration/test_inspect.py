@@ -15,7 +15,7 @@ from eth_utils.crypto import keccak
 from aa_auth.chain.connection import Chain
 from aa_auth.chain.logs import fetch_events
 from aa_auth.contracts.account import SmartAccount
-from aa_auth.contracts.deployments import deploy_deterministic
+from aa_auth.contracts.deployments import ENTRY_POINT_V08, deploy_deterministic
 from aa_auth.contracts.stack import Stack, create_account
 from aa_auth.contracts.venue import Venue
 from aa_auth.errors import ChainError, InvalidInput
@@ -338,8 +338,8 @@ def _bare_key(**fields: Any) -> KeyReport:
 
 def test_a_changed_scope_is_a_critical_flag() -> None:
     key = _bare_key(granted_scope_hash="0x" + "bb" * 32)
-    assert [(f.severity, f.code) for f in _key_flags(key, 100, 0, 10)] == [("critical", "scope-hash-mismatch")]
-    assert _key_flags(replace(key, granted_scope_hash=key.scope_hash), 100, 0, 10) == []
+    assert [(f.severity, f.code) for f in _key_flags(key, 100, 0, 10, ENTRY_POINT_V08)] == [("critical", "scope-hash-mismatch")]
+    assert _key_flags(replace(key, granted_scope_hash=key.scope_hash), 100, 0, 10, ENTRY_POINT_V08) == []
 
 
 @pytest.mark.parametrize("status", [KeyStatus.ACTIVE, KeyStatus.NOT_YET_VALID])
@@ -348,12 +348,12 @@ def test_calls_without_a_gas_budget_are_flagged_as_unusable_not_as_value_calls(s
     granted = scope(valid_after=50, valid_until=1_000, venues=["0x" + "0e" * 20],
                     markets=[market_limit(1, max_order_size=1, max_price=1)], max_notional_per_window=1,
                     max_orders_per_window=1, calls=calls)
-    unusable = _key_flags(_bare_key(status=status, scope=granted), 100, 0, 10)
+    unusable = _key_flags(_bare_key(status=status, scope=granted), 100, 0, 10, ENTRY_POINT_V08)
     assert [(f.severity, f.code) for f in unusable] == [("info", "unusable-call")]
     assert unusable[0].message.startswith("2 call permission(s) can never be used: maxGasFee is 0")
-    usable = _key_flags(_bare_key(status=status, scope=replace(granted, max_gas_fee=1)), 100, 0, 10)
+    usable = _key_flags(_bare_key(status=status, scope=replace(granted, max_gas_fee=1)), 100, 0, 10, ENTRY_POINT_V08)
     assert [(f.severity, f.code) for f in usable] == [("warning", "value-call")]
-    expired = _key_flags(_bare_key(status=KeyStatus.EXPIRED, scope=granted), 100, 0, 10)
+    expired = _key_flags(_bare_key(status=KeyStatus.EXPIRED, scope=granted), 100, 0, 10, ENTRY_POINT_V08)
     assert expired == []  # a key that can no longer act raises no risk flag
 
 

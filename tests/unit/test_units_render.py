@@ -93,7 +93,8 @@ def _report(events: int) -> AccountReport:
     address = "0x" + "11" * 20
     clone = CloneCheck(None, None, None, False, False, False, None, None, ("not a clone",))
     history = tuple(Event(i, 0, "0x" + "22" * 32, address, "Frozen", {"by": address}) for i in range(events))
-    return AccountReport(1, 1, 0, 0, address, "0x", address, address, False, address, 0, clone, (), (), None, None, history, ())
+    return AccountReport(1, 1, 0, 0, address, "0x", address, address, False, address, 0, "clone", clone, None, (), (), None,
+                         None, history, ())
 
 
 def test_history_counts_are_pluralised() -> None:

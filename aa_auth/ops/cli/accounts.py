@@ -1,4 +1,4 @@
-"""`aa-auth account create`, `freeze` and `unfreeze`: an account's life as its owner sees it."""
+"""`aa-auth account create`, `upgrade-eoa`, `downgrade-eoa`, `freeze` and `unfreeze`: an account's life as its owner sees it."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import click
 
 from aa_auth.contracts.deployments import find_stack
 from aa_auth.contracts.stack import create_account
+from aa_auth.ops.cli.delegation import downgrade_eoa, upgrade_eoa
 from aa_auth.ops.cli.common import (
     connect,
     done,
@@ -24,7 +25,7 @@ from aa_auth.ops.cli.params import ADDRESS, SALT
 
 @click.group()
 def account() -> None:
-    """Create accounts."""
+    """Create accounts, or make an EOA one in place (EIP-7702)."""
 
 
 @account.command("create")
@@ -52,6 +53,8 @@ def account_create(rpc_url: str | None, chain_id: int | None, keystore: Path, pa
         done(as_json, chain, receipt, f"created account {created.address} for owner {extra['owner']}", **extra)
 
 
+account.add_command(upgrade_eoa)
+account.add_command(downgrade_eoa)
 
 
 @click.command()

@@ -41,6 +41,7 @@ def inspect_command(rpc_url: str | None, chain_id: int | None, records_dir: Path
         recorded = factory is not None and factory == recorded_factory.get("address")
         from_block = int(recorded_factory.get("blockNumber") or 0) if recorded else 0
     report = inspect_account(chain, account_address, factory=factory, venue=records.get("ReferenceVenue", {}).get("address"),
+                             implementation_7702=records.get("SessionAccount7702", {}).get("address"),
                              from_block=from_block, block=block, page_blocks=page_blocks, progress=progress())
     emit(as_json, views.report_json(report, markets), views.report_text(report, markets))
     if fail_on and any(_SEVERITY[f.severity] >= _SEVERITY[fail_on] for f in report.flags):

@@ -30,7 +30,7 @@ from aa_auth.ops.keys import keystore_address
 def deploy(rpc_url: str | None, chain_id: int | None, keystore: Path, password_file: Path | None, records_dir: Path,
            entry_point: str | None, dry_run: bool, confirmations: int, max_fee_gwei: float | None,
            priority_fee_gwei: float | None, gas_headroom: int, timeout: float, as_json: bool) -> None:
-    """Deploy EntryPoint, AccountFactory and ReferenceVenue at their deterministic CREATE2 addresses."""
+    """Deploy EntryPoint, AccountFactory, ReferenceVenue and SessionAccount7702 at their deterministic CREATE2 addresses."""
     chain = connect(rpc_url, chain_id)
     sender: LocalAccount | str | None = keystore_address(keystore) if dry_run else None
     if sender is None:
@@ -46,7 +46,8 @@ def deploy(rpc_url: str | None, chain_id: int | None, keystore: Path, password_f
         "chainId": result.chain_id, "blockNumber": result.block_number, "dryRun": result.dry_run,
         "sender": result.sender, "balanceWei": str(result.balance_wei), "costWei": str(result.cost_wei),
         "records": None if result.records is None else str(result.records),
-        "stack": {"entryPoint": result.stack.entry_point, "factory": result.stack.factory, "venue": result.stack.venue},
+        "stack": {"entryPoint": result.stack.entry_point, "factory": result.stack.factory, "venue": result.stack.venue,
+                  "sessionAccount7702": result.stack.implementation_7702},
         "steps": [{"action": s.action, "name": s.name, "address": s.address, "gas": s.gas,
                    "feePerGasWei": None if s.fee_per_gas is None else str(s.fee_per_gas),
                    "costWei": None if s.cost_wei is None else str(s.cost_wei), "transactionHash": s.tx_hash,
