@@ -18,18 +18,10 @@ pytestmark = pytest.mark.anvil
 RECIPIENT = named_key("alto recipient").address
 
 
-# anvil's JS tracer (revm-inspectors) reports a CALL's whole cost, callee included, on the step after
-# it returns; Alto's [OP-020] check then reads "gas left < cost" after the prefund payment (44,078 gas
-# into an empty deposit) as an out-of-gas. aa-auth's tight estimate leaves less than that after the
-# payment, so these tests add headroom; Alto's own estimate (30% margin) leaves enough by itself.
-ANVIL_TRACER_HEADROOM = 30_000
-
-
 def _own_estimate(node: AltoNode, account: str, call_data: bytes, key: SigningKey, nonce_key: int | None = None) -> GasLimits:
     """aa-auth's estimate, which validates with the real signature (see test_send_with_altos_own_estimate)."""
     draft = draft_operation(node.chain, node.stack.entry_point, account, call_data, key.address, nonce_key=nonce_key)
-    gas = node.entry_point.estimate_gas(draft, key)
-    return GasLimits(gas.verification_gas_limit + ANVIL_TRACER_HEADROOM, gas.call_gas_limit, gas.pre_verification_gas)
+    return node.entry_point.estimate_gas(draft, key)
 
 
 def _session_op(node: AltoNode, account: str, call_data: bytes, key: SigningKey, nonce_key: int | None = None) -> PackedUserOperation:
