@@ -58,7 +58,7 @@ class BundlerClient:
 
     def request(self, method: str, params: list[Any]) -> Any:
         """One JSON-RPC call; a JSON-RPC error raises the named BundlerError for it."""
-        body = {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params}
+        body: dict[str, Any] = {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params}
         try:
             response = self._session.post(self.url, json=body, timeout=self.timeout)
             answer = response.json()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,7 +76,3 @@ def alto(test_artifacts: dict[str, dict[str, Any]]) -> Iterator[AltoNode]:
             client = BundlerClient(url, stack.entry_point, chain_id=chain.chain_id)
             yield AltoNode(chain, stack, EntryPoint(chain, stack.entry_point), client, url, rpc_url, deployer, token)
 
-
-def assert_lands(receipts: Sequence[Any]) -> None:
-    for receipt in receipts:
-        assert receipt.success, receipt

@@ -101,3 +101,6 @@ def bot() -> LocalAccount:
 @pytest.fixture
 def bot2() -> LocalAccount:
     return named_key("bot 2")
+
+
+from tests.integration.alto_support import alto  # noqa: E402,F401  (the Alto fixture, for the bundler tests)

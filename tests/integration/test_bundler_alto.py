@@ -11,7 +11,7 @@ from aa_auth.erc4337.userops import Call, GasLimits, PackedUserOperation, sign_u
 from aa_auth.errors import BundlerMismatch, UserOpSignatureRefused
 from aa_auth.protocol.signatures import SigningKey
 from tests.conftest import ETHER, named_key
-from tests.integration.alto_support import OWNER, AltoNode, alto  # noqa: F401 (the fixture)
+from tests.integration.alto_support import OWNER, AltoNode
 
 pytestmark = pytest.mark.anvil
 
