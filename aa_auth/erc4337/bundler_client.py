@@ -61,11 +61,12 @@ class BundlerClient:
         body: dict[str, Any] = {"jsonrpc": "2.0", "id": next(self._ids), "method": method, "params": params}
         try:
             response = self._session.post(self.url, json=body, timeout=self.timeout)
-            answer = response.json()
         except requests.RequestException as exc:
             raise BundlerUnreachable(
                 f"the bundler at {self.url} is unreachable ({exc.__class__.__name__}): check the URL and that the bundler runs"
             ) from None
+        try:
+            answer = response.json()
         except ValueError:
             raise BundlerUnreachable(
                 f"the bundler at {self.url} answered HTTP {response.status_code} without JSON: is it a bundler's JSON-RPC endpoint?"

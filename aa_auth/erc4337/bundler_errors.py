@@ -78,9 +78,10 @@ def bundler_error(code: int | None, message: str, data: object = None) -> Bundle
     if aa_code is not None and aa_code in _AA_HINTS:
         cls, hint = _AA_HINTS[aa_code]
     else:
-        cls = ERC7769_CODES.get(code, BundlerError) if code is not None else BundlerError
-        if cls is BundlerError and aa_code is not None and aa_code.startswith("AA3"):
+        if aa_code is not None and aa_code.startswith("AA3"):  # AA3x: the paymaster's part of validation
             cls = PaymasterRefused
+        else:
+            cls = ERC7769_CODES.get(code, BundlerError) if code is not None else BundlerError
         hint = _CODE_HINTS.get(cls, "")
     shown = f"bundler refused ({code}): {message}" if code is not None else f"bundler refused: {message}"
     return cls(f"{shown}; {hint}" if hint else shown, code=code, aa_code=aa_code, data=data)
