@@ -3,15 +3,18 @@ in front of anvil, with EntryPoint v0.8 at its canonical address. Every refusal 
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from aa_auth.erc4337.bundler_api import wait_for_receipt
 from aa_auth.erc4337.operations import calls_data, draft_operation, prepare_operation, send_operation
-from aa_auth.erc4337.userops import Call, GasLimits, PackedUserOperation, sign_user_op
-from aa_auth.errors import BundlerMismatch, UserOpSignatureRefused
+from aa_auth.erc4337.userops import Call, GasLimits, PackedUserOperation, sign_user_op, user_operation
+from aa_auth.errors import BundlerMismatch, UserOpSignatureRefused, ValidationRuleViolation
 from aa_auth.protocol.signatures import SigningKey
 from tests.conftest import ETHER, named_key
 from tests.integration.alto_support import OWNER, AltoNode
+from tests.integration.userop_support import deploy_contract
 
 pytestmark = pytest.mark.anvil
 
@@ -187,3 +190,17 @@ def test_send_with_altos_own_estimate_owner_and_session_key_first_and_later_oper
     for signer in (OWNER.key, bot.key, bot.key):
         receipt = send_operation(alto.bundler, alto.chain, account.address, calls_data(alto.transfer(RECIPIENT, 1)), signer)
         assert receipt.success
+
+
+# ---------------------------------------------------------------- the bundler really checks ERC-7562
+
+
+@pytest.mark.parametrize("mode, rule", [(0, "TIMESTAMP"), (1, "oog")])
+def test_safe_mode_refuses_a_validation_that_breaks_a_rule(alto: AltoNode, test_artifacts: dict[str, Any], mode: int, rule: str) -> None:
+    """Control for every test above: Alto traces validation (with the patch for anvil's tracer) and
+    refuses a blocked opcode and an out-of-gas inside validation, so their passing means something."""
+    hostile = deploy_contract(alto.chain, test_artifacts["RuleBreakingAccount"], alto.deployer, mode, value=ETHER)
+    op = user_operation(hostile.address, 0, b"", GasLimits(200_000, 0, 60_000), alto.entry_point.suggest_fees(), signature=bytes(65))
+    with pytest.raises(ValidationRuleViolation, match=rule) as caught:
+        alto.bundler.send(op)
+    assert caught.value.code == -32502
