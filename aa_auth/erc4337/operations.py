@@ -38,12 +38,8 @@ _STUB_SIGNATURE = bytes.fromhex("ff" * 15 + "f0" + "00" * 16 + "7a" + "aa" * 31 
 
 
 def calls_data(calls: Call | Sequence[Call]) -> bytes:
-    """The account's callData: `execute` for one call, `executeBatch` for a list."""
-    if isinstance(calls, Call):
-        return execute_call_data(calls)
-    if not calls:
-        raise InvalidInput("no calls: give at least one call for the operation")
-    return execute_batch_call_data(calls)
+    """The account's callData: `execute` for one call, `executeBatch` for a list (an empty one only spends gas)."""
+    return execute_call_data(calls) if isinstance(calls, Call) else execute_batch_call_data(calls)
 
 
 def _nonce_key(chain: Chain, account: str, signer: str, init_code: bytes) -> int:

@@ -3,6 +3,9 @@ named refusals as through Alto, with `handleOps` sent from a key of our own."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from eth_account.signers.local import LocalAccount
 from web3.contract import Contract
@@ -53,3 +56,12 @@ def test_a_refusal_is_named_as_a_bundler_names_it(
         direct.send(op)
     assert caught.value.aa_code == "AA24" and isinstance(caught.value.__cause__, FailedOpError)
     assert direct.receipt(entry_point.user_op_hash(op)) is None
+
+
+def test_the_docs_example_of_both_paths_runs_and_prints_what_the_page_shows(capsys: pytest.CaptureFixture[str]) -> None:
+    page = (Path(__file__).resolve().parents[2] / "docs" / "erc4337.md").read_text()
+    section = page[page.index("## Through a bundler"):]
+    found = re.search(r"```python\n(.*?)```\n\n```text\n(.*?)```", section, re.S)
+    assert found is not None, "the section has a Python example and its output"
+    exec(found.group(1), {"__name__": "docs:erc4337"})
+    assert capsys.readouterr().out == found.group(2)
