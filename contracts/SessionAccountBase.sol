@@ -203,7 +203,9 @@ abstract contract SessionAccountBase is ISessionAccount, IScopeWriter, IERC721Re
         AccountStorage.Session storage s = AccountStorage.layout().sessions[key];
         status = uint8(_status(s));
         if (status == uint8(SessionStatus.None)) return (status, scope, 0, 0, 0, 0);
-        return (status, _loadScope(s.scopePointer), s.windowIndex, s.windowOrders, s.windowNotional, s.gasFeeSpent);
+        return (
+            status, _loadScope(s.scopePointer), s.windowIndex, s.windowOrders, AccountStorage.windowNotional(s), s.gasFeeSpent
+        );
     }
 
     /// @inheritdoc ISessionAccount
@@ -294,10 +296,7 @@ abstract contract SessionAccountBase is ISessionAccount, IScopeWriter, IERC721Re
         if (v.reason != AUTHORIZED) revert OrderRejected(v.reason);
         AccountStorage.Layout storage $ = AccountStorage.layout();
         $.nonceBitmap[v.signer].use(order.nonce);
-        if (!v.isOwner) {
-            AccountStorage.Session storage s = $.sessions[v.signer];
-            (s.windowIndex, s.windowOrders, s.windowNotional) = (v.windowIndex, v.windowOrders, v.windowNotional);
-        }
+        if (!v.isOwner) AccountStorage.charge($.sessions[v.signer], v.windowIndex, v.windowOrders, v.windowNotional);
         emit OrderConsumed(v.signer, order.venue, order.nonce, digest);
         return v.signer;
     }
@@ -341,7 +340,7 @@ abstract contract SessionAccountBase is ISessionAccount, IScopeWriter, IERC721Re
         bool sameWindow = v.windowIndex == s.windowIndex;
         uint256 orders = (sameWindow ? uint256(s.windowOrders) : 0) + 1;
         if (orders > blob.maxOrdersPerWindow()) return _reject(v, RATE_LIMITED);
-        (bool fits, uint256 total) = _windowNotional(order, sameWindow ? s.windowNotional : 0);
+        (bool fits, uint256 total) = _windowNotional(order, sameWindow ? AccountStorage.windowNotional(s) : 0);
         if (!fits || total > blob.maxNotionalPerWindow()) return _reject(v, NOTIONAL_CAP_EXCEEDED);
         // orders <= maxOrdersPerWindow, a uint32.
         v.windowOrders = uint32(orders);
@@ -424,7 +423,8 @@ abstract contract SessionAccountBase is ISessionAccount, IScopeWriter, IERC721Re
     function _validateUserOp(PackedUserOperation calldata userOp, bytes32 userOpHash) private returns (uint256) {
         if (!_acceptsInitCode(userOp.initCode)) return SIG_VALIDATION_FAILED;
         (address signer, bool valid) = _recover(userOpHash, userOp.signature);
-        if (valid && signer == owner()) return 0;
+        // The owner comparison first, so a stub signature (no owner, no key) pays it as a key's does.
+        if (signer == owner() && valid) return 0;
 
         // Each key has its own nonce lane, uint192(uint160(key)), so keys never block one another.
         uint256 lane = userOp.nonce >> 64;
@@ -442,11 +442,16 @@ abstract contract SessionAccountBase is ISessionAccount, IScopeWriter, IERC721Re
         uint256 maxGasFee = scope.maxGasFee();
         if (maxGasFee == 0 || !fits || spent > maxGasFee) return SIG_VALIDATION_FAILED;
         s.gasFeeSpent = uint128(spent); // fits: _gasCharge keeps spent below 2**128
-        // Last: a signer other than the lane's key fails here, after the same work as a valid one.
-        if (!valid || signer != key) return SIG_VALIDATION_FAILED;
         // EntryPoint v0.8 treats validAfter as exclusive; pack validAfter - 1 to keep SPEC's inclusive window.
         uint256 validAfter = scope.validAfter();
-        return _packValidationData(false, uint48(scope.validUntil()), uint48(validAfter == 0 ? 0 : validAfter - 1));
+        uint256 packed = _packValidationData(false, uint48(scope.validUntil()), uint48(validAfter == 0 ? 0 : validAfter - 1));
+        // Last, without a branch: a signer other than the lane's key fails after exactly the same work.
+        uint256 result;
+        assembly ("memory-safe") {
+            let signedByKey := and(valid, eq(signer, key))
+            result := or(mul(signedByKey, packed), iszero(signedByKey)) // SIG_VALIDATION_FAILED is 1
+        }
+        return result;
     }
 
     /// @dev The operation's maximum cost without a paymaster, added to what the key has spent.
