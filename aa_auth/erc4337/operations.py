@@ -24,6 +24,7 @@ from aa_auth.erc4337.userops import (
     execute_call_data,
     session_nonce_key,
     sign_user_op,
+    stub_signature,
     user_operation,
 )
 from aa_auth.errors import BundlerMismatch, InvalidInput
@@ -32,36 +33,32 @@ from aa_auth.protocol.values import check_address
 
 __all__ = ["calls_data", "draft_operation", "prepare_operation", "send_operation"]
 
-# A 65-byte signature of the right form (low s, v 28) that recovers to no one's key: what the
-# operation carries while a bundler estimates it.
-_STUB_SIGNATURE = bytes.fromhex("ff" * 15 + "f0" + "00" * 16 + "7a" + "aa" * 31 + "1c")
-
-
 def calls_data(calls: Call | Sequence[Call]) -> bytes:
     """The account's callData: `execute` for one call, `executeBatch` for a list (an empty one only spends gas)."""
     return execute_call_data(calls) if isinstance(calls, Call) else execute_batch_call_data(calls)
 
 
-def _nonce_key(chain: Chain, account: str, signer: str, init_code: bytes) -> int:
+def _is_owner(chain: Chain, account: str, signer: str, init_code: bytes) -> bool:
     if not chain.has_code(account):
         if not init_code:
             raise InvalidInput(f"{account} has no code on chain {chain.chain_id}: pass its initCode to create it with this operation")
-        return OWNER_NONCE_KEY  # only the owner can sign an account's first operation: no key is granted yet
-    owner = chain.call(chain.contract("SessionAccount", account).functions.owner())
-    return OWNER_NONCE_KEY if owner == signer else session_nonce_key(signer)
+        return True  # only the owner can sign an account's first operation: no key is granted yet
+    return bool(chain.call(chain.contract("SessionAccount", account).functions.owner()) == signer)
 
 
 def draft_operation(
     chain: Chain, entry_point: str, account: str, call_data: bytes, signer: str, *,
     nonce_key: int | None = None, fees: GasFees | None = None, init_code: bytes = b"",
 ) -> PackedUserOperation:
-    """The operation before gas: next nonce of the signer's lane, fees, the stub signature."""
+    """The operation before gas: next nonce of the signer's lane, fees, the signer's stub signature."""
     account, signer = check_address("account", account), check_address("signer", signer)
     entry = EntryPoint(chain, entry_point)
-    key = _nonce_key(chain, account, signer, init_code) if nonce_key is None else nonce_key
+    owner = _is_owner(chain, account, signer, init_code)
+    if nonce_key is None:
+        nonce_key = OWNER_NONCE_KEY if owner else session_nonce_key(signer)
     return user_operation(
-        account, entry.nonce(account, key), call_data, GasLimits(0, 0, 0), fees or entry.suggest_fees(),
-        init_code=init_code, signature=_STUB_SIGNATURE,
+        account, entry.nonce(account, nonce_key), call_data, GasLimits(0, 0, 0), fees or entry.suggest_fees(),
+        init_code=init_code, signature=stub_signature("owner" if owner else "session"),
     )
 
 

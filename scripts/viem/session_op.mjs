@@ -45,7 +45,7 @@ const account = await toSmartAccount({
     })
   },
   async decodeCalls() { throw new Error("not needed here") },
-  // 65 bytes of the right form (low s, v 28) that recover to no key: aa-auth's stub for estimation.
+  // aa-auth's stub_signature (aa_auth/erc4337/userops.py): low s, v 28, recovers to no key; validation costs what it does signed.
   async getStubSignature() {
     return "0xfffffffffffffffffffffffffffffff0000000000000000000000000000000007aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1c"
   },
