@@ -3,8 +3,10 @@ and the check a session key's call must pass before it is worth sending (SPEC se
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from eth_abi.abi import encode as abi_encode, is_encodable_type
@@ -17,7 +19,7 @@ from aa_auth.errors import InvalidInput
 from aa_auth.protocol.scope import Scope
 from aa_auth.protocol.values import check_address
 
-__all__ = ["check_permitted", "encode_call"]
+__all__ = ["check_permitted", "encode_call", "read_batch"]
 
 _SIGNATURE = re.compile(r"^([A-Za-z_$][A-Za-z0-9_$]*)\((.*)\)$")
 
@@ -69,6 +71,33 @@ def encode_call(signature: str, args: Sequence[str]) -> bytes:
         return keccak(text=canonical)[:4] + abi_encode(types, values)
     except EncodingError as exc:
         raise InvalidInput(f"--sig {signature!r}: an argument does not fit its type ({exc})") from None
+
+
+def read_batch(path: Path) -> list[Call]:
+    """`--batch FILE`: a JSON list of calls, each {"to", "value"?, "data"?} or {"to", "value"?, "sig", "args"}."""
+    try:
+        entries = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise InvalidInput(f"--batch {path}: not a readable JSON file ({exc.__class__.__name__}: {exc})") from None
+    if not isinstance(entries, list) or not entries:
+        raise InvalidInput(f"--batch {path}: give a JSON list of at least one call")
+    calls = []
+    for index, entry in enumerate(entries):
+        where = f"--batch {path}, call {index}"
+        if not isinstance(entry, dict) or "to" not in entry or not set(entry) <= {"to", "value", "data", "sig", "args"}:
+            raise InvalidInput(f"{where}: each call is an object with to, value, and data or sig and args")
+        if "data" in entry and "sig" in entry:
+            raise InvalidInput(f"{where}: give data or sig, not both")
+        try:
+            value = int(str(entry.get("value", 0)), 0)
+            if "sig" in entry:
+                data = encode_call(str(entry["sig"]), [str(a) for a in entry.get("args", [])])
+            else:
+                data = bytes.fromhex(str(entry.get("data", "0x")).removeprefix("0x"))
+            calls.append(Call(str(entry["to"]), value, data))
+        except (ValueError, InvalidInput) as exc:
+            raise InvalidInput(f"{where}: {exc}") from None
+    return calls
 
 
 def check_permitted(scope: Scope, account: str, call: Call) -> None:

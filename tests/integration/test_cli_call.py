@@ -58,6 +58,21 @@ def test_call_by_the_owner_directly_without_a_bundler(alto: AltoNode, tmp_path: 
     assert alto.balance(RECIPIENT) == before + 2
 
 
+def test_a_batch_lands_as_one_operation_and_a_forbidden_call_in_it_stops_it(alto: AltoNode, tmp_path: Path) -> None:
+    account, bot = alto.new_account(), named_key("cli call batch bot")
+    alto.grant_transfer(account, bot.address)
+    transfer = {"to": alto.token.address, "sig": "transfer(address,uint256)", "args": [RECIPIENT, "4"]}
+    batch = tmp_path / "batch.json"
+    batch.write_text(json.dumps([transfer, {"to": alto.token.address, "data": "0x" + alto.transfer(RECIPIENT, 6).data.hex()}]))
+    before = alto.balance(RECIPIENT)
+    sent = _json(_run(alto, tmp_path, bot, account.address, "--batch", str(batch), "--json"))
+    assert sent["calls"] == 2 and sent["success"] is True and alto.balance(RECIPIENT) == before + 10
+    batch.write_text(json.dumps([transfer, {"to": alto.token.address, "sig": "approve(address,uint256)", "args": [RECIPIENT, "1"]}]))
+    refused = _run(alto, tmp_path, bot, account.address, "--batch", str(batch))
+    assert refused.exit_code == 1 and "permits no call to" in refused.stderr and len(refused.stderr.strip().splitlines()) == 1
+    assert alto.balance(RECIPIENT) == before + 10
+
+
 @pytest.mark.parametrize("args, message", [
     (("--sig", "transfer(adress,uint256)", "0x" + "11" * 20, "1"), "unknown ABI type 'adress'"),
     (("--sig", "transfer(address,uint256)", "1"), "takes 2 argument(s), 1 given"),
