@@ -96,3 +96,12 @@ def test_an_unreachable_bundler_is_one_line(alto: AltoNode, tmp_path: Path) -> N
         "--password-file", str(password), "--bundler-url", dead], catch_exceptions=False)
     assert result.exit_code == 1, result.output
     assert f"the bundler at {dead} is unreachable" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_refusal_by_the_bundler_is_one_line_that_names_it(alto: AltoNode, tmp_path: Path) -> None:
+    account, bot = alto.new_account(), named_key("cli call frozen bot")
+    alto.grant_transfer(account, bot.address)
+    account.freeze(OWNER)
+    result = _run(alto, tmp_path, bot, account.address, "--to", alto.token.address, "--sig", "transfer(address,uint256)", RECIPIENT, "1")
+    assert result.exit_code == 1 and len(result.stderr.strip().splitlines()) == 1, result.output
+    assert "SIG_VALIDATION_FAILED" in result.stderr and "aa-auth inspect ACCOUNT" in result.stderr
