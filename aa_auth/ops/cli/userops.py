@@ -20,7 +20,7 @@ from aa_auth.ops import render
 from aa_auth.ops.calldata import check_permitted, encode_call, read_batch
 from aa_auth.ops.cli.common import connect, emit, json_option, key_options, load_key, open_account, progress, rpc_options
 from aa_auth.ops.cli.params import ADDRESS, UINT
-from aa_auth.protocol.verify import SessionStatus
+from aa_auth.protocol.verify import SessionState, SessionStatus
 
 
 @click.command("call")
@@ -61,8 +61,8 @@ def call(rpc_url: str | None, chain_id: int | None, keystore: Path, password_fil
     bundler: Bundler = (BundlerClient(bundler_url, entry_point, chain_id=chain.chain_id) if bundler_url
                         else DirectBundler(EntryPoint(chain, entry_point), key))
     op = prepare_operation(bundler, chain, account.address, calls_data(calls[0] if len(calls) == 1 else calls), key.key)
-    budget_left = None if session is None or session.scope is None else session.scope.max_gas_fee - session.gas_fee_spent
-    facts = {"chainId": chain.chain_id, "account": account.address, "signer": key.address, "role": "owner" if owner else "session key",
+    budget_left = _budget_left(session)
+    facts: dict[str, object] = {"chainId": chain.chain_id, "account": account.address, "signer": key.address, "role": "owner" if owner else "session key",
              "calls": len(calls),
              "nonce": str(op.nonce), "verificationGasLimit": op.verification_gas_limit, "callGasLimit": op.call_gas_limit,
              "preVerificationGas": op.pre_verification_gas, "maxFeePerGas": str(op.max_fee_per_gas), "maxCost": str(op.max_cost()),
@@ -71,19 +71,27 @@ def call(rpc_url: str | None, chain_id: int | None, keystore: Path, password_fil
         raise InvalidInput(f"the operation may cost {op.max_cost()} wei, the key's gas budget has {budget_left} wei left: "
                            "the account would refuse it (ask the owner for a new key, or lower the fees)")
     if dry_run:
-        emit(as_json, facts, render.fields([(name, "-" if v is None else v) for name, v in facts.items()]))
+        _show(as_json, facts)
         return
     op_hash = bundler.send(op)
     progress()(f"user operation 0x{op_hash.hex()} accepted; waiting for its receipt")
     receipt = wait_for_receipt(bundler, op_hash, timeout)
-    after = None if session is None else account.session(key.address).gas_fee_spent
+    left = _budget_left(None if session is None else account.session(key.address))
     facts |= {"userOpHash": "0x" + receipt.user_op_hash.hex(), "transactionHash": "0x" + receipt.transaction_hash.hex(),
               "blockNumber": receipt.block_number, "success": receipt.success, "actualGasCost": str(receipt.actual_gas_cost),
-              "budgetLeft": None if after is None or session is None or session.scope is None
-              else str(session.scope.max_gas_fee - after)}
-    emit(as_json, facts, render.fields([(name, "-" if v is None else v) for name, v in facts.items()]))
+              "budgetLeft": None if left is None else str(left)}
+    _show(as_json, facts)
     if not receipt.success:
         raise click.ClickException(f"the operation was included but its call reverted: {receipt.reason or 'no reason given'}")
+
+
+def _budget_left(session: SessionState | None) -> int | None:
+    """Wei a session key may still spend on gas (SPEC section 4, maxGasFee); None for the owner."""
+    return None if session is None or session.scope is None else session.scope.max_gas_fee - session.gas_fee_spent
+
+
+def _show(as_json: bool, facts: dict[str, object]) -> None:
+    emit(as_json, facts, render.fields([(name, "-" if v is None else v) for name, v in facts.items()]))
 
 
 def _one_call(target: str | None, value: int, data: str | None, signature: str | None, args: tuple[str, ...]) -> Call:
