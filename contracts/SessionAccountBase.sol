@@ -13,6 +13,7 @@ import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {Order} from "./interfaces/IOrderAuthorizer.sol";
 import {ISessionAccount, Scope, Call} from "./interfaces/ISessionAccount.sol";
 import {AccountStorage} from "./libraries/AccountStorage.sol";
+import {CallPermissions} from "./libraries/CallPermissions.sol";
 import {NonceBitmap} from "./libraries/NonceBitmap.sol";
 import {OrderHash} from "./libraries/OrderHash.sol";
 import {ScopeBlob} from "./libraries/ScopeBlob.sol";
@@ -203,9 +204,10 @@ abstract contract SessionAccountBase is ISessionAccount, IScopeWriter, IERC721Re
         AccountStorage.Session storage s = AccountStorage.layout().sessions[key];
         status = uint8(_status(s));
         if (status == uint8(SessionStatus.None)) return (status, scope, 0, 0, 0, 0);
-        return (
-            status, _loadScope(s.scopePointer), s.windowIndex, s.windowOrders, AccountStorage.windowNotional(s), s.gasFeeSpent
-        );
+        scope = _loadScope(s.scopePointer);
+        // A key that may not submit operations has no budget word: it has spent nothing.
+        gasFeeSpent = scope.maxGasFee == 0 ? 0 : AccountStorage.budgetCap(scope.maxGasFee) - s.gasFeeLeft;
+        return (status, scope, s.windowIndex, s.windowOrders, AccountStorage.windowNotional(s), gasFeeSpent);
     }
 
     /// @inheritdoc ISessionAccount
@@ -235,10 +237,19 @@ abstract contract SessionAccountBase is ISessionAccount, IScopeWriter, IERC721Re
 
     function _activate(address key, address pointer, Scope memory scope) private {
         // A key is granted once ever (_checkNewKey), so its counters are still zero: only the first slot
-        // needs writing, which saves two cold zero-to-zero stores.
+        // needs writing, which saves cold zero-to-zero stores; the user-operation word and the call
+        // words only for a key that may submit user operations.
         AccountStorage.Layout storage $ = AccountStorage.layout();
         AccountStorage.Session storage s = $.sessions[key];
-        (s.scopePointer, s.epoch) = (pointer, $.epoch);
+        uint32 epoch = $.epoch;
+        (s.scopePointer, s.epoch) = (pointer, epoch);
+        if (scope.maxGasFee != 0) {
+            (s.opsValidAfter, s.opsValidUntil, s.opsEpoch, s.gasFeeLeft) =
+                (scope.validAfter, scope.validUntil, epoch, AccountStorage.budgetCap(scope.maxGasFee));
+            for (uint256 i; i < scope.calls.length; ++i) {
+                CallPermissions.write(key, scope.calls[i]);
+            }
+        }
         $.keys.push(key);
         emit SessionGranted(key, scope.hash(), scope.validAfter, scope.validUntil);
     }
@@ -246,7 +257,7 @@ abstract contract SessionAccountBase is ISessionAccount, IScopeWriter, IERC721Re
     function _revoke(address key, address by) private {
         AccountStorage.Session storage s = AccountStorage.layout().sessions[key];
         if (_status(s) != SessionStatus.Active) revert SessionNotActive(key);
-        s.revoked = true;
+        (s.revoked, s.opsValidUntil) = (true, 0);
         emit SessionRevoked(key, by);
     }
 
@@ -432,19 +443,18 @@ abstract contract SessionAccountBase is ISessionAccount, IScopeWriter, IERC721Re
         address key = address(uint160(lane));
         AccountStorage.Layout storage $ = AccountStorage.layout();
         AccountStorage.Session storage s = $.sessions[key];
-        if (_status(s) != SessionStatus.Active || $.frozen) return SIG_VALIDATION_FAILED;
+        // One word: zero validUntil for a key never granted, revoked, or without user operations.
+        (uint256 validAfter, uint256 validUntil, uint32 epoch, uint256 left) =
+            (s.opsValidAfter, s.opsValidUntil, s.opsEpoch, s.gasFeeLeft);
+        if (validUntil == 0 || epoch != $.epoch || $.frozen) return SIG_VALIDATION_FAILED;
         if (userOp.paymasterAndData.length != 0) return SIG_VALIDATION_FAILED;
+        if (!UserOpCalls.allowedBy(userOp.callData, key, address(this))) return SIG_VALIDATION_FAILED;
 
-        bytes memory scope = ScopeStore.read(s.scopePointer);
-        if (!UserOpCalls.allowedBy(userOp.callData, scope, address(this))) return SIG_VALIDATION_FAILED;
-
-        (bool fits, uint256 spent) = _gasCharge(userOp, s.gasFeeSpent);
-        uint256 maxGasFee = scope.maxGasFee();
-        if (maxGasFee == 0 || !fits || spent > maxGasFee) return SIG_VALIDATION_FAILED;
-        s.gasFeeSpent = uint128(spent); // fits: _gasCharge keeps spent below 2**128
+        uint256 cost = _maxCost(userOp);
+        if (cost > left) return SIG_VALIDATION_FAILED;
+        s.gasFeeLeft = uint128(left - cost);
         // EntryPoint v0.8 treats validAfter as exclusive; pack validAfter - 1 to keep SPEC's inclusive window.
-        uint256 validAfter = scope.validAfter();
-        uint256 packed = _packValidationData(false, uint48(scope.validUntil()), uint48(validAfter == 0 ? 0 : validAfter - 1));
+        uint256 packed = _packValidationData(false, uint48(validUntil), uint48(validAfter == 0 ? 0 : validAfter - 1));
         // Last, without a branch: a signer other than the lane's key fails after exactly the same work.
         uint256 result;
         assembly ("memory-safe") {
@@ -454,21 +464,16 @@ abstract contract SessionAccountBase is ISessionAccount, IScopeWriter, IERC721Re
         return result;
     }
 
-    /// @dev The operation's maximum cost without a paymaster, added to what the key has spent.
-    function _gasCharge(PackedUserOperation calldata userOp, uint256 spentBefore)
-        private
-        pure
-        returns (bool fits, uint256 spent)
-    {
+    /// @dev The operation's maximum cost without a paymaster (SPEC section 4, maxGasFee).
+    function _maxCost(PackedUserOperation calldata userOp) private pure returns (uint256 cost) {
         uint256 verificationGas = uint256(userOp.accountGasLimits) >> 128;
         uint256 callGas = uint128(uint256(userOp.accountGasLimits));
         uint256 maxFeePerGas = uint128(uint256(userOp.gasFees));
         // The EntryPoint refuses gas values above 2**120 before it calls validateUserOp (AA94), and only
-        // it gets here: the cost is below 2**242 and spentBefore below 2**128, so nothing overflows.
+        // it gets here: the cost is below 2**242, so nothing overflows.
         unchecked {
-            spent = spentBefore + (verificationGas + callGas + userOp.preVerificationGas) * maxFeePerGas;
+            cost = (verificationGas + callGas + userOp.preVerificationGas) * maxFeePerGas;
         }
-        fits = spent <= type(uint128).max;
     }
 
     // ---------------------------------------------------------------- signatures, EIP-712, tokens

@@ -17,7 +17,13 @@ library AccountStorage {
         uint32 windowOrders;
         uint224 smallWindowNotional; // BIG_NOTIONAL: the notional is bigWindowNotional
         uint256 bigWindowNotional;
-        uint128 gasFeeSpent; // user operations only
+        // The user-operation word, the only session word validation reads: the validity window, the
+        // epoch at grant and the budget left. All zero when the key may not submit operations
+        // (maxGasFee = 0); opsValidUntil is zeroed when the key is revoked (validUntil is never 0).
+        uint48 opsValidAfter;
+        uint48 opsValidUntil;
+        uint32 opsEpoch;
+        uint128 gasFeeLeft; // budgetCap(maxGasFee) minus what the key has been charged
     }
 
     /// @custom:storage-location erc7201:aa-auth.account
@@ -30,6 +36,8 @@ library AccountStorage {
         address[] keys;
         mapping(address key => Session) sessions;
         mapping(address signer => mapping(uint256 word => uint256 bits)) nonceBitmap;
+        mapping(bytes32 permission => uint256 word) callWords; // CallPermissions
+        mapping(bytes32 permission => uint256 maxValue) bigMaxValues;
     }
 
     /// @dev keccak256(abi.encode(uint256(keccak256("aa-auth.account")) - 1)) & ~bytes32(uint256(0xff)),
@@ -37,6 +45,12 @@ library AccountStorage {
     bytes32 internal constant SLOT = 0x30b99324eecfb516b88194a035be043f41f36f6d0a8d84a64164727e1878f200;
 
     uint224 private constant BIG_NOTIONAL = type(uint224).max;
+
+    /// @dev What a key may be charged in all: its maxGasFee, which the budget word holds up to 2**128 - 1
+    /// (far beyond all the ether there is; a total past it was refused before this layout too).
+    function budgetCap(uint256 maxGasFee) internal pure returns (uint128) {
+        return maxGasFee > type(uint128).max ? type(uint128).max : uint128(maxGasFee);
+    }
 
     /// @dev The notional charged in the window of the last charge.
     function windowNotional(Session storage s) internal view returns (uint256) {

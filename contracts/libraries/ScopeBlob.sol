@@ -12,6 +12,9 @@ import {Scope, MarketLimit, CallPermission} from "../interfaces/ISessionAccount.
 ///   offset 16  windowSeconds         4 bytes      then market count 2 bytes, then 128 a MarketLimit (4 words)
 ///                                                 then call count 2 bytes, then 56 a CallPermission (20+4+32)
 ///
+/// The blob is the whole Scope, which `getSession` returns; orders read their fields here in place, while
+/// user operations read none of it (their validity and budget are in the session's user-operation
+/// word, their calls in CallPermissions), so validation touches no other contract.
 /// Only the account writes blobs (from a validated Scope), so readers trust the layout and their
 /// offsets, all below the blob's size, need no overflow checks. Reading the
 /// fields an order needs in place is far cheaper than decoding the whole Scope into memory.
@@ -158,44 +161,6 @@ library ScopeBlob {
                 maxOrderSize := mload(add(entry, 0x20))
                 minPrice := mload(add(entry, 0x40))
                 maxPrice := mload(add(entry, 0x60))
-            }
-        }
-    }
-
-    // ---------------------------------------------------------------- the fields a user operation check reads
-
-    function maxGasFee(bytes memory blob) internal pure returns (uint256 value) {
-        assembly ("memory-safe") {
-            value := mload(add(blob, 0x54))
-        }
-    }
-
-    /// @notice Whether the scope lets `account` call `target` with `value` and `data` (SPEC section 4,
-    /// `calls`): never the account itself; selector 0 stands for empty calldata only; 1 to 3 bytes of
-    /// calldata, or 4 zero bytes and more, match nothing.
-    function allowsCall(bytes memory blob, address account, address target, uint256 value, bytes calldata data)
-        internal
-        pure
-        returns (bool allowed)
-    {
-        if (target == account) return false;
-        uint256 selector;
-        if (data.length != 0) {
-            if (data.length < 4) return false;
-            selector = uint32(bytes4(data[:4]));
-            if (selector == 0) return false;
-        }
-        assembly ("memory-safe") {
-            let p := add(add(blob, 0x20), VENUES)
-            p := add(add(p, 2), mul(shr(240, mload(p)), VENUE_SIZE))
-            p := add(add(p, 2), mul(shr(240, mload(p)), MARKET_SIZE))
-            let end := add(add(p, 2), mul(shr(240, mload(p)), CALL_SIZE))
-            let key := or(shl(32, target), selector) // an entry's first 24 bytes: target, then selector
-            for { p := add(p, 2) } lt(p, end) { p := add(p, CALL_SIZE) } {
-                if eq(shr(64, mload(p)), key) {
-                    allowed := iszero(gt(value, mload(add(p, 24))))
-                    break
-                }
             }
         }
     }

@@ -2,9 +2,10 @@
 pragma solidity ^0.8.28;
 
 import {ISessionAccount} from "../interfaces/ISessionAccount.sol";
-import {ScopeBlob} from "./ScopeBlob.sol";
+import {CallPermissions} from "./CallPermissions.sol";
 
-/// @title Whether every call a user operation's callData will make is one a session key's scope permits.
+/// @title Whether every call a user operation's callData will make is one a session key's scope permits
+/// (each looked up in CallPermissions).
 /// @dev Validation must see exactly the calls execution will make. The calls are read in place from
 /// calldata, at the words Solidity's ABI decoder reads for `execute(address,uint256,bytes)` and
 /// `executeBatch((address,uint256,bytes)[])`: top-level offsets count from the arguments' start, a
@@ -13,17 +14,15 @@ import {ScopeBlob} from "./ScopeBlob.sol";
 /// than the decoder (offsets and lengths below 2**32, no dirty address bits), so a callData the
 /// decoder would revert on, or read differently, is refused here, never let through.
 library UserOpCalls {
-    using ScopeBlob for bytes;
-
     uint256 private constant LIMIT = 2 ** 32;
 
     /// @return False when callData is not a well-formed `execute` or `executeBatch` call, or when any of
-    /// its calls is outside `scope` (a ScopeBlob). An empty batch makes no call and is allowed.
-    function allowedBy(bytes calldata callData, bytes memory scope, address account) internal pure returns (bool) {
+    /// its calls is outside `key`'s permitted calls. An empty batch makes no call and is allowed.
+    function allowedBy(bytes calldata callData, address key, address account) internal view returns (bool) {
         if (callData.length < 4) return false;
         bytes4 selector = bytes4(callData[:4]);
         bytes calldata args = callData[4:];
-        if (selector == ISessionAccount.execute.selector) return _allowedAt(args, 0, true, scope, account);
+        if (selector == ISessionAccount.execute.selector) return _allowedAt(args, 0, true, key, account);
         if (selector != ISessionAccount.executeBatch.selector) return false;
         (bool ok, uint256 arrayAt) = _word(args, 0);
         if (!ok || arrayAt >= LIMIT) return false;
@@ -34,7 +33,7 @@ library UserOpCalls {
         for (uint256 i; i < count; ++i) {
             uint256 elementOffset;
             (ok, elementOffset) = _word(args, heads + 32 * i);
-            if (!ok || elementOffset >= LIMIT || !_allowedAt(args, heads + elementOffset, false, scope, account)) {
+            if (!ok || elementOffset >= LIMIT || !_allowedAt(args, heads + elementOffset, false, key, account)) {
                 return false;
             }
         }
@@ -42,9 +41,9 @@ library UserOpCalls {
     }
 
     /// @dev The (address target, uint256 value, bytes data) tuple at `at`.
-    function _allowedAt(bytes calldata args, uint256 at, bool topLevel, bytes memory scope, address account)
+    function _allowedAt(bytes calldata args, uint256 at, bool topLevel, address key, address account)
         private
-        pure
+        view
         returns (bool)
     {
         (bool ok, uint256 target) = _word(args, at);
@@ -58,7 +57,7 @@ library UserOpCalls {
         if (!ok || length >= LIMIT || dataAt + 32 + length > args.length) return false;
         // The value word lies before the data offset word, which exists.
         uint256 value = uint256(bytes32(args[at + 32:at + 64]));
-        return scope.allowsCall(account, address(uint160(target)), value, args[dataAt + 32:dataAt + 32 + length]);
+        return CallPermissions.allows(key, account, address(uint160(target)), value, args[dataAt + 32:dataAt + 32 + length]);
     }
 
     function _word(bytes calldata args, uint256 at) private pure returns (bool ok, uint256 value) {
