@@ -1,5 +1,6 @@
 # The README's two commands: `make demo` and `make test`. Each installs what it needs first:
-# a virtualenv in .venv (PyPI) and node_modules (npm: solcjs, OpenZeppelin, EntryPoint, anvil).
+# a virtualenv in .venv (PyPI) and node_modules (npm: solcjs, OpenZeppelin, EntryPoint, anvil, Alto, viem;
+# npm ci runs patch-package, which applies patches/ to Alto).
 
 PYTHON ?= python3
 VENV := .venv
@@ -28,6 +29,6 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $@
 
-node_modules/.installed: package.json package-lock.json
+node_modules/.installed: package.json package-lock.json $(wildcard patches/*.patch)
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@

@@ -86,3 +86,62 @@ class DelegationNotApplied(TransactionError):
 
     The chain skips an authorization it cannot apply (a stale or wrong nonce, another chain's id,
     a bad signature) without failing the transaction, so only reading the code afterwards tells."""
+
+
+class BundlerError(AAAuthError, RuntimeError):
+    """An ERC-4337 bundler refused a request (an ERC-7769 JSON-RPC error), or it could not be used.
+
+    `code` is the JSON-RPC error code (None when the bundler did not answer with one), `aa_code` the
+    EntryPoint's AAxx code when the message carries one, `data` the error's data member.
+    """
+
+    def __init__(self, message: str, *, code: int | None = None, aa_code: str | None = None, data: object = None) -> None:
+        self.code = code
+        self.aa_code = aa_code
+        self.data = data
+        super().__init__(message)
+
+
+class BundlerUnreachable(BundlerError, ConnectionError):
+    """The bundler's URL does not answer JSON-RPC (refused, timed out, or not a JSON-RPC server)."""
+
+
+class BundlerMismatch(BundlerError):
+    """The bundler serves another chain or does not support the EntryPoint the operation is for."""
+
+
+class InvalidUserOpFields(BundlerError):
+    """-32602: a field of the operation is malformed or out of the bundler's limits."""
+
+
+class UserOpValidationFailed(BundlerError):
+    """-32500: the EntryPoint's validation refused the operation (account, factory, nonce, prefund: AA1x/AA2x)."""
+
+
+class UserOpSignatureRefused(UserOpValidationFailed):
+    """-32507 or AA24: the account returned SIG_VALIDATION_FAILED (a bad signature, or a session key
+    outside its status, lane, calls or gas budget)."""
+
+
+class UserOpNotDue(UserOpValidationFailed):
+    """-32503 or AA22: the operation's validity window (a session's validAfter/validUntil) excludes now or expires too soon."""
+
+
+class PaymasterRefused(BundlerError):
+    """-32501 or -32508: the paymaster refused the operation or its deposit cannot pay for it."""
+
+
+class ValidationRuleViolation(BundlerError):
+    """-32502: validation broke an ERC-7562 rule (a banned opcode, storage or code access)."""
+
+
+class EntityRefused(BundlerError):
+    """-32504, -32505 or -32506: an entity is throttled or banned, under-staked, or uses an unsupported aggregator."""
+
+
+class UserOpReverted(BundlerError):
+    """-32521: the operation's execution reverts (seen when estimating it)."""
+
+
+class UserOpTimeout(BundlerError, TimeoutError):
+    """The operation was accepted but no receipt came within the wait; it may still be included."""

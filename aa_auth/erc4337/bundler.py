@@ -257,10 +257,14 @@ class EntryPoint:
         self.check_user_op_hash(signed)
         return signed
 
-    def estimate_gas(self, draft: PackedUserOperation, signer: SigningKey) -> GasLimits:
-        """Gas limits for `draft` when signed by `signer` (see the module doc for the method)."""
+    def estimate_gas(self, draft: PackedUserOperation, signer: SigningKey | None) -> GasLimits:
+        """Gas limits for `draft` when signed by `signer` (see the module doc for the method).
+
+        `signer` None: validate `draft` with the signature it carries (a stub signature, as a
+        bundler does; the account then has to cost what the real signature costs).
+        """
         call_gas = self._execution_gas(draft)
-        probe = draft.with_gas(GasLimits(_PROBE_VERIFICATION_GAS, call_gas, 0))
+        probe = draft.with_gas(GasLimits(_PROBE_VERIFICATION_GAS, call_gas, 0)).with_signature(draft.signature)
         verification = self._validation_gas(probe, signer) * 11 // 10 + ENTRY_POINT_VALIDATION_OVERHEAD
         if draft.nonce_sequence == 0:
             verification += FRESH_SLOT_WRITE  # first operation on this nonce lane
@@ -275,14 +279,15 @@ class EntryPoint:
         headroom = min(used // 10 + 5_000, _CALL_HEADROOM_CAP)
         return used + headroom
 
-    def _validation_gas(self, probe: PackedUserOperation, signer: SigningKey) -> int:
+    def _validation_gas(self, probe: PackedUserOperation, signer: SigningKey | None) -> int:
         # Fees of 1 wei keep a session key's budget charge tiny but non-zero: the probe stays within
         # the budget and writes the budget slot as the real operation will.
         cheap = user_operation(
             probe.sender, probe.nonce, probe.call_data, probe.gas, GasFees(1, 1),
             init_code=probe.init_code, paymaster_and_data=probe.paymaster_and_data,
         )
-        signed = sign_user_op(cheap, signer, self.chain_id, self.address, self.delegate_for(cheap))
+        signed = cheap.with_signature(probe.signature) if signer is None else sign_user_op(
+            cheap, signer, self.chain_id, self.address, self.delegate_for(cheap))
         # No prefund here: the account ignores a failed payment (the EntryPoint checks it, AA21), so a
         # payment would never make this estimate grow; ENTRY_POINT_VALIDATION_OVERHEAD counts it instead.
         account = self.chain.contract("SessionAccount", probe.sender)

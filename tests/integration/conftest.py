@@ -101,3 +101,7 @@ def bot() -> LocalAccount:
 @pytest.fixture
 def bot2() -> LocalAccount:
     return named_key("bot 2")
+
+
+from tests.integration.alto_support import alto  # noqa: E402,F401  (fixtures of the bundler tests)
+from tests.integration.userop_support import bundler, entry_point, funded, token  # noqa: E402,F401

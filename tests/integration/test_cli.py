@@ -369,7 +369,7 @@ def test_no_command_takes_a_key_on_the_command_line() -> None:
 def test_the_documented_commands_exist() -> None:
     commands = {name: command for name, command in cli.commands.items()}
     assert set(commands) == {"deploy", "account", "session", "freeze", "unfreeze", "sign-order", "verify-order",
-                             "inspect", "demo", "bench", "gateway"}
+                             "inspect", "demo", "bench", "gateway", "call"}
     assert set(commands["gateway"].commands) == {"serve", "grant-request", "revocation-request", "submit", "demo",  # type: ignore[attr-defined]
                                                  "relay"}
     assert set(commands["session"].commands) == {"grant", "revoke", "rotate", "list"}  # type: ignore[attr-defined]

@@ -20,7 +20,8 @@ from aa_auth.chain.connection import Chain
 from aa_auth.contracts.account import SmartAccount
 from aa_auth.contracts.stack import Stack
 from aa_auth.erc4337.bundler import EntryPoint, FailedOpError, UserOpOutcome
-from aa_auth.erc4337.userops import Call, PackedUserOperation, execute_batch_call_data, execute_call_data, sign_user_op
+from aa_auth.erc4337.operations import calls_data
+from aa_auth.erc4337.userops import PackedUserOperation, sign_user_op
 from aa_auth.protocol.scope import CallPermission, market_limit, scope
 from tests.conftest import ETHER, funded_key
 
@@ -60,9 +61,7 @@ def grant_calls(
     account.grant(owner, key, granted)
 
 
-def call_data(calls: Call | Sequence[Call]) -> bytes:
-    """`execute` for one call, `executeBatch` for a list."""
-    return execute_call_data(calls) if isinstance(calls, Call) else execute_batch_call_data(calls)
+call_data = calls_data  # `execute` for one call, `executeBatch` for a list
 
 
 def submit(entry_point: EntryPoint, bundler: LocalAccount, ops: PackedUserOperation | Sequence[PackedUserOperation]) -> UserOpOutcome:

@@ -12,7 +12,7 @@ from typing import NoReturn
 
 import click
 
-from aa_auth.ops.cli import accounts, audit, deploy, gateway, orders, sessions, showcase
+from aa_auth.ops.cli import accounts, audit, deploy, gateway, orders, sessions, showcase, userops
 from aa_auth.ops.cli.common import Group, Options
 
 __all__ = ["cli", "main"]
@@ -30,7 +30,7 @@ def cli(ctx: click.Context, quiet: bool, debug: bool) -> None:
 
 for command in (deploy.deploy, accounts.account, sessions.session, accounts.freeze, accounts.unfreeze,
                 orders.sign_order, orders.verify_order, audit.inspect_command, showcase.demo, showcase.bench,
-                gateway.gateway):
+                gateway.gateway, userops.call):
     cli.add_command(command)
 
 
