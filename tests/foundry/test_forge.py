@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 from aa_auth.chain.compiler import ARTIFACTS, CONTRACTS
 
@@ -25,3 +27,21 @@ def test_forge_build_yields_the_shipped_bytecode() -> None:
 def test_forge_test_passes() -> None:
     done = run_forge("test")
     assert "0 failed" in done.stdout and " passed" in done.stdout, done.stdout
+
+
+def test_gas_snapshot_is_current() -> None:
+    # Exact: the chain is deterministic. After a deliberate change: forge snapshot --match-contract GasTest
+    run_forge("snapshot", "--match-contract", "GasTest", "--check")
+
+
+def test_gas_snapshot_check_fails_on_a_changed_figure(tmp_path: Path) -> None:
+    changed = tmp_path / "gas-snapshot"
+    lines = (ROOT / ".gas-snapshot").read_text().splitlines()
+    lines[0] = re.sub(r"gas: (\d+)", lambda m: f"gas: {int(m[1]) - 1}", lines[0])
+    changed.write_text("\n".join(lines) + "\n")
+    try:
+        run_forge("snapshot", "--match-contract", "GasTest", "--check", str(changed))
+    except AssertionError as failure:
+        assert "Diff in" in str(failure) or "gas" in str(failure)
+    else:
+        raise AssertionError("forge snapshot --check accepted a figure 1 gas lower than measured")
