@@ -19,7 +19,7 @@ from aa_auth.errors import AAAuthError
 SOLC_VERSION = "0.8.28"
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-CONTRACTS = ("SessionAccount", "AccountFactory", "ReferenceVenue", "EoaBaselineVenue")
+CONTRACTS = ("SessionAccount", "SessionAccount7702", "AccountFactory", "ReferenceVenue", "EoaBaselineVenue")
 ENTRY_POINT_ARTIFACT = "@account-abstraction/contracts/artifacts/EntryPoint.json"
 
 SETTINGS: dict[str, Any] = {
@@ -73,18 +73,7 @@ def compile_contracts(
     The defaults build what SPEC section 12 ships; tests pass ("contracts", "tests/contracts") to
     build their helper contracts (mock tokens, hostile venues) with the same compiler and settings.
     """
-    import solcx
-
-    binary = solc_binary()
-    version = str(solcx.wrapper.get_solc_version(binary, with_commit_hash=True))
-    if not version.startswith(SOLC_VERSION):
-        raise CompilerError(f"{binary} is solc {version}; aa-auth pins {SOLC_VERSION}")
-    standard_input = {"language": "Solidity", "sources": _sources(folders), "settings": SETTINGS}
-    try:
-        output = solcx.compile_standard(standard_input, solc_binary=binary, base_path=ROOT, allow_paths=[ROOT])
-    except solcx.exceptions.SolcError as exc:
-        raise CompilerError(_error_text(exc.stdout_data or "") or f"solc failed: {exc.message}") from exc
-    by_name = {name: data for unit in output["contracts"].values() for name, data in unit.items()}
+    by_name, version = _compile(SETTINGS, folders)
     settings = {k: v for k, v in SETTINGS.items() if k != "outputSelection"}
     return {
         name: {
@@ -98,6 +87,31 @@ def compile_contracts(
         }
         for name in names
     }
+
+
+def storage_layouts(names: tuple[str, ...] = CONTRACTS) -> dict[str, list[dict[str, Any]]]:
+    """The state variables solc lays out for each of `names` (its `storageLayout` output's `storage`).
+
+    A struct reached only through an ERC-7201 slot is not a state variable, so it is not listed."""
+    settings = {**SETTINGS, "outputSelection": {"*": {"*": ["storageLayout"]}}}
+    by_name, _ = _compile(settings, ("contracts",))
+    return {name: list(by_name[name]["storageLayout"]["storage"]) for name in names}
+
+
+def _compile(settings: dict[str, Any], folders: tuple[str, ...]) -> tuple[dict[str, Any], str]:
+    """solc's output per contract name, and the compiler's version."""
+    import solcx
+
+    binary = solc_binary()
+    version = str(solcx.wrapper.get_solc_version(binary, with_commit_hash=True))
+    if not version.startswith(SOLC_VERSION):
+        raise CompilerError(f"{binary} is solc {version}; aa-auth pins {SOLC_VERSION}")
+    standard_input = {"language": "Solidity", "sources": _sources(folders), "settings": settings}
+    try:
+        output = solcx.compile_standard(standard_input, solc_binary=binary, base_path=ROOT, allow_paths=[ROOT])
+    except solcx.exceptions.SolcError as exc:
+        raise CompilerError(_error_text(exc.stdout_data or "") or f"solc failed: {exc.message}") from exc
+    return {name: data for unit in output["contracts"].values() for name, data in unit.items()}, version
 
 
 def _error_text(stdout: str) -> str:

@@ -31,12 +31,14 @@ __all__ = [
     "PACKED_USER_OP_TYPE",
     "PACKED_USER_OP_TYPEHASH",
     "PackedUserOperation",
+    "SIGNER_KINDS",
     "entry_point_domain_separator",
     "execute_batch_call_data",
     "execute_call_data",
     "pack_nonce",
     "session_nonce_key",
     "sign_user_op",
+    "stub_signature",
     "user_op_hash",
     "user_operation",
 ]
@@ -304,6 +306,25 @@ def sign_user_op(
     """`op` with a 65-byte signature over its userOpHash by `signer` (the owner or a session key)."""
     key = signer if isinstance(signer, SigningKey) else SigningKey(signer)
     return op.with_signature(key.sign_digest(user_op_hash(op, chain_id, entry_point)))
+
+
+# A signature for gas estimation (docs/erc4337.md, "Stub signatures"): 65 bytes with a low s and v = 28,
+# so OpenZeppelin's checks pass and the account pays for the ecrecover precompile as with a real one;
+# it recovers to no key, and the account compares the signer only after every other check. The bytes
+# are the ones permissionless uses for ECDSA accounts.
+_STUB_SIGNATURE: Final = bytes.fromhex(
+    "fffffffffffffffffffffffffffffff0000000000000000000000000000000007aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1c"
+)
+SIGNER_KINDS: Final = ("owner", "session")
+
+
+def stub_signature(kind: str) -> bytes:
+    """The signature to put in an operation a bundler estimates, for the signer `kind` ("owner" or
+    "session"). Validation with it costs at least what it costs with the real signature (for a
+    session key, on the key's own nonce lane) and always fails, so it is never a valid signature."""
+    if kind not in SIGNER_KINDS:
+        raise InvalidInput(f"signer kind must be one of {', '.join(SIGNER_KINDS)}, not {kind!r}")
+    return _STUB_SIGNATURE
 
 
 # ---------------------------------------------------------------- callData of the account

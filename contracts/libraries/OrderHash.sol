@@ -4,7 +4,7 @@ pragma solidity ^0.8.28;
 import {Order} from "../interfaces/IOrderAuthorizer.sol";
 import {DOMAIN_NAME_HASH, DOMAIN_TYPEHASH, DOMAIN_VERSION_HASH, ORDER_TYPEHASH} from "./TypeHashes.sol";
 
-/// @title EIP-712 hashing of an Order under an account's domain, shared by the account and venues.
+/// @title EIP-712 hashing under an account's domain (SPEC section 2), shared by the account and venues.
 library OrderHash {
     /// @notice hashStruct(Order).
     function hash(Order calldata order) internal pure returns (bytes32) {
@@ -17,9 +17,13 @@ library OrderHash {
     }
 
     /// @notice The order's digest on `account`, as `orderDigest` returns it.
-    function digest(Order calldata order, address account) internal view returns (bytes32 result) {
+    function digest(Order calldata order, address account) internal view returns (bytes32) {
+        return typedDataDigest(account, hash(order));
+    }
+
+    /// @notice EIP-712's `keccak256(0x1901 || domainSeparator || structHash)` under `account`'s domain.
+    function typedDataDigest(address account, bytes32 structHash) internal view returns (bytes32 result) {
         bytes32 separator = domainSeparator(account);
-        bytes32 structHash = hash(order);
         assembly ("memory-safe") {
             let ptr := mload(0x40)
             mstore(ptr, hex"1901")

@@ -163,6 +163,21 @@ def test_window_total_past_uint256_is_notional_cap_exceeded(desk: Desk, bot: Loc
     assert desk.reason(desk.sign(bot, size=E, price=2**255)) is Reason.NOTIONAL_CAP_EXCEEDED
 
 
+def test_window_notional_across_its_224_bit_word_is_exact(desk: Desk, bot: LocalAccount) -> None:
+    """The window's notional shares a word with its count while it fits in 224 bits (docs/storage.md);
+    a total that reaches 2**224 - 1 moves to its own word. Attack the boundary: the totals read back
+    and the cap still bind to the unit."""
+    desk.grant(bot, markets=[market_limit(ANY_MARKET)], max_notional_per_window=2**224, max_orders_per_window=10)
+    notional = lambda: desk.account.contract.functions.getSession(bot.address).call()[4]  # noqa: E731
+    assert desk.settle(desk.sign(bot, size=E, price=2**224 - 2)).outcomes[0].settled
+    assert notional() == 2**224 - 2
+    assert desk.settle(desk.sign(bot, size=E, price=1)).outcomes[0].settled
+    assert notional() == 2**224 - 1
+    assert desk.settle(desk.sign(bot, size=E, price=1)).outcomes[0].settled  # exactly the cap
+    assert notional() == 2**224
+    assert desk.reason(desk.sign(bot, size=E, price=1)) is Reason.NOTIONAL_CAP_EXCEEDED
+
+
 def test_window_rollover_resets_counts(desk: Desk, bot: LocalAccount) -> None:
     scope = desk.grant(bot)
     desk.settle(*(desk.sign(bot) for _ in range(3)))

@@ -35,6 +35,7 @@ from aa_auth.protocol.typed_data import DOMAIN_TYPEHASH, domain_separator, hash_
 from aa_auth.protocol.values import UINT48_MAX, UINT256_MAX
 from aa_auth.protocol.verify import SessionStatus, Verifier
 from tests.conftest import ETHER, named_key
+from tests.unit.test_storage_layout import ACCOUNT_NAMESPACE
 from tests.unit.test_vectors import (
     b32,
     eth_account_digest,
@@ -279,8 +280,9 @@ def node() -> Iterator[VectorNode]:
 
 
 def _grant_nonce_slot(chain: Chain, account: SmartAccount) -> int:
-    """The storage slot behind grantNonce(), found by probing rather than assumed from the layout."""
-    for slot in range(16):
+    """The storage slot behind grantNonce(), found by probing the account's ERC-7201 namespace
+    (docs/storage.md) rather than assumed from the struct's field order."""
+    for slot in range(ACCOUNT_NAMESPACE, ACCOUNT_NAMESPACE + 16):
         before = chain.w3.eth.get_storage_at(account.address, slot)
         chain.w3.provider.make_request("anvil_setStorageAt", [account.address, hex(slot), "0x" + (12345).to_bytes(32, "big").hex()])  # type: ignore[arg-type]
         found = account.grant_nonce() == 12345
