@@ -47,8 +47,8 @@ contract LibraryHarness {
         return blob.allowsCall(account, target, value, data);
     }
 
-    function store(bytes memory data) external returns (address) {
-        return ScopeStore.write(data);
+    function store(address key, bytes calldata data) external returns (address) {
+        return ScopeStore.create(key, data);
     }
 
     function load(address pointer) external view returns (bytes memory) {
@@ -265,15 +265,17 @@ contract ScopeTest is Test {
         vm.assertEq(ScopeLib.hash(s), expected, "hashStruct(Scope), arrays as concatenated 32-byte words");
     }
 
-    function testFuzz_storeReadsBackWhatItWrote(bytes memory data) public {
-        address pointer = h.store(data);
+    function testFuzz_storeReadsBackWhatItWrote(address key, bytes memory data) public {
+        address pointer = h.store(key, data);
         vm.assertEq(h.load(pointer), data, "round trip");
         vm.assertEq(uint8(pointer.code[0]), 0, "the code starts with STOP");
+        vm.expectRevert(abi.encodeWithSelector(ScopeStore.ScopeAlreadyWritten.selector, address(this), key));
+        h.store(key, data); // one pointer per (account, key), ever
     }
 
     function test_storeRefusesMoreThanOneContractHolds() public {
-        h.store(new bytes(24_575));
+        h.store(address(1), new bytes(24_575));
         vm.expectRevert(abi.encodeWithSelector(ScopeStore.ScopeTooLarge.selector, uint256(24_576)));
-        h.store(new bytes(24_576));
+        h.store(address(2), new bytes(24_576));
     }
 }

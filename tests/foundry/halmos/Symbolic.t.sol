@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
-
 import {ISessionAccount, Scope, MarketLimit, CallPermission, Call} from "../../../contracts/interfaces/ISessionAccount.sol";
 import {NonceBitmap} from "../../../contracts/libraries/NonceBitmap.sol";
 import {ScopeBlob} from "../../../contracts/libraries/ScopeBlob.sol";
@@ -92,33 +90,6 @@ contract SymbolicChecks {
         (bool found, uint256 size, uint256 lo, uint256 hi) = ScopeBlob.marketLimit(blob, m[4]);
         assert(found);
         if (m[4] != m[0] && m[0] != type(uint256).max) assert(size == m[5] && lo == m[6] && hi == m[7]);
-    }
-
-    // ------------------------------------------------------------ notional at the 2**256 boundary
-
-    /// @notice The account's test for a notional that does not fit in 256 bits (reason 14: the high
-    /// word of the 512-bit product size * price at or above 1e18) refuses exactly the sizes past
-    /// T = floor((2**256 * 1e18 - 1) / price), the largest size whose floor(size * price / 1e18) is
-    /// below 2**256, for every size at each price listed (T computed off-chain). With the price symbolic
-    /// too, the product is non-linear and the solver times out; fuzzing covers the rest
-    /// (AuthorizationFuzz's split-formula model of the same notional).
-    function check_notionalOverflowIsExactlyAt2pow256(uint256 size, uint8 which) public pure {
-        uint256 price = _pick(which, 5, [uint256(1e18 + 1), 2e18, 1e36 + 7, 1e18, 3e17, 0, 0]);
-        uint256 last = _pick(
-            which,
-            5,
-            [
-                uint256(0xffffffffffffffed8da22e2dbc54606ce862ed069eb19350550de6906b1de3b1),
-                0x7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff,
-                0x12725dd1d243aba0e75fe645cc48734e42a4af18a6180b09dc,
-                type(uint256).max, // 1e18 and 3e17: every size fits
-                type(uint256).max,
-                0,
-                0
-            ]
-        );
-        (uint256 high,) = Math.mul512(size, price);
-        assert((high < 1e18) == (size <= last));
     }
 
     // ------------------------------------------------------------ the user operation calldata reader
