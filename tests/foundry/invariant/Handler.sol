@@ -13,10 +13,11 @@ import {Vm} from "../lib/Vm.sol";
 contract Handler {
     Vm internal constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
 
-    uint256 public constant KEYS = 8; // session key i has private key KEY_BASE + i
+    uint256 public constant KEYS = 10; // session key i has private key KEY_BASE + i
+    uint256 internal constant GRANTED_AT_START = 4; // keys 0..3, so orders find live keys from the first call
     uint256 internal constant KEY_BASE = 0xB0B0;
     uint256 public constant MARKETS = 3; // market 0, 1 and 2; only 0 and 1 have own entries
-    uint256 internal constant NONCES = 24; // nonces 0..11 and 256..267: two words, frequent reuse
+    uint256 internal constant NONCES = 8; // nonces 0..3 and 256..259: two words, frequent reuse
 
     enum Status {
         None,
@@ -60,6 +61,9 @@ contract Handler {
     constructor(ISessionAccount anAccount, ReferenceVenue aVenue, uint256 anOwnerPk, address aGuardian) {
         (account, venue, ownerPk, guardian) = (anAccount, aVenue, anOwnerPk, aGuardian);
         owner = vm.addr(anOwnerPk);
+        for (uint256 i; i < GRANTED_AT_START; ++i) {
+            _grant(i, uint256(keccak256(abi.encode(i))));
+        }
     }
 
     function keyAt(uint256 i) public pure returns (address) {
@@ -77,6 +81,10 @@ contract Handler {
     // ------------------------------------------------------------ the owner and the guardian
 
     function grant(uint256 keySeed, uint256 capSeed) external {
+        _grant(keySeed, capSeed);
+    }
+
+    function _grant(uint256 keySeed, uint256 capSeed) internal {
         address key = keyAt(keySeed);
         Scope memory scope = _scope(capSeed);
         vm.prank(owner);
@@ -145,10 +153,10 @@ contract Handler {
 
     function invalidate(uint256 signerSeed, bool secondWord, uint256 mask) external {
         address signer = signerSeed % (KEYS + 1) == KEYS ? owner : keyAt(signerSeed);
-        mask &= 0xfff; // the nonces orders use
+        mask &= (1 << (NONCES / 2)) - 1; // the nonces orders use, each burnt one time in two
         vm.prank(owner);
         account.invalidateNonces(signer, secondWord ? 1 : 0, mask);
-        for (uint256 bit; bit < 12; ++bit) {
+        for (uint256 bit; bit < NONCES / 2; ++bit) {
             if (mask & (1 << bit) != 0) consumed[signer][(secondWord ? 256 : 0) + bit] = true;
         }
     }
@@ -159,13 +167,13 @@ contract Handler {
 
     // ------------------------------------------------------------ bots
 
-    /// @dev Up to 6 orders from random signers (the owner, live and dead keys, a stranger, a malformed
+    /// @dev 1 to 6 orders from random signers (the owner, live and dead keys, a stranger, a malformed
     /// signature), on random markets, sizes, prices, nonces and venues, settled in one batch.
-    function settle(uint256[] calldata seeds) external {
-        uint256 n = seeds.length % 7;
+    function settle(uint256 seed, uint8 count) external {
+        uint256 n = 1 + count % 6;
         SignedOrder[] memory batch = new SignedOrder[](n);
         for (uint256 i; i < n; ++i) {
-            batch[i] = _order(seeds[i]);
+            batch[i] = _order(uint256(keccak256(abi.encode(seed, i))));
         }
         (uint8[] memory viewReasons, uint8[] memory consumeReasons) = _simulate(batch);
         vm.recordLogs();
@@ -245,7 +253,7 @@ contract Handler {
     }
 
     function _order(uint256 seed) internal returns (SignedOrder memory signed) {
-        uint256 who = seed % (KEYS + 3); // KEYS: the owner; KEYS + 1: a stranger; KEYS + 2: a bad signature
+        uint256 who = _signer(seed);
         uint256 pk = who < KEYS ? KEY_BASE + who : who == KEYS ? ownerPk : 0xDEAD;
         uint256 nonce = (seed >> 36) % NONCES;
         Order memory o = Order({
@@ -254,12 +262,29 @@ contract Handler {
             isBuy: (seed >> 16) % 2 == 0,
             size: ((seed >> 20) % 12) * 1e17, // 0 to 1.1 base units
             price: ((seed >> 28) % 12) * 100e18, // 0 to 1,100
-            nonce: nonce < 12 ? nonce : 256 + nonce - 12,
+            nonce: nonce < NONCES / 2 ? nonce : 256 + nonce - NONCES / 2,
             deadline: (seed >> 44) % 8 == 0 ? block.timestamp - 1 : block.timestamp + 1 hours
         });
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(pk, account.orderDigest(o));
         signed = SignedOrder(address(account), o, abi.encodePacked(r, s, who == KEYS + 2 ? v + 4 : v));
         _checkModel(o, signed.signature, vm.addr(pk), who);
+    }
+
+    /// @dev Who signs: a key index (below KEYS), KEYS for the owner, KEYS + 1 a stranger, KEYS + 2 a bad
+    /// signature. Ten times in sixteen a live key when there is one (so windows fill up), twice any key
+    /// (never granted, revoked, rotated away or swept), twice the owner, once each of the others.
+    function _signer(uint256 seed) internal view returns (uint256) {
+        uint256 r = seed % 16;
+        uint256 start = (seed >> 4) % KEYS;
+        if (r < 10) {
+            for (uint256 k; k < KEYS; ++k) {
+                uint256 i = (start + k) % KEYS;
+                if (ghosts[keyAt(i)].status == Status.Active) return i;
+            }
+        }
+        if (r < 12) return start;
+        if (r < 14) return KEYS;
+        return r == 14 ? KEYS + 1 : KEYS + 2;
     }
 
     /// @dev The rows of SPEC section 5 the ghosts decide alone: a bad signature, a stranger, a key's
