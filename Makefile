@@ -1,5 +1,6 @@
 # The README's two commands: `make demo` and `make test`. Each installs what it needs first:
-# a virtualenv in .venv (PyPI) and node_modules (npm: solcjs, OpenZeppelin, EntryPoint, anvil).
+# a virtualenv in .venv (PyPI, halmos included) and node_modules (npm: solcjs, OpenZeppelin, EntryPoint,
+# anvil, and forge for the Solidity tests that `make test` runs through tests/foundry).
 
 PYTHON ?= python3
 VENV := .venv
