@@ -1,5 +1,6 @@
 # The README's two commands: `make demo` and `make test`. Each installs what it needs first:
-# a virtualenv in .venv (PyPI) and node_modules (npm: solcjs, OpenZeppelin, EntryPoint, anvil, Alto, viem;
+# a virtualenv in .venv (PyPI, halmos included) and node_modules (npm: solcjs, OpenZeppelin, EntryPoint,
+# anvil, forge for the Solidity tests that `make test` runs through tests/foundry, Alto and viem;
 # npm ci runs patch-package, which applies patches/ to Alto).
 
 PYTHON ?= python3
