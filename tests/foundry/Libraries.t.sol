@@ -3,6 +3,8 @@ pragma solidity ^0.8.28;
 
 import {Order} from "../../contracts/interfaces/IOrderAuthorizer.sol";
 import {ISessionAccount, Scope, MarketLimit, CallPermission} from "../../contracts/interfaces/ISessionAccount.sol";
+import {AccountStorage} from "../../contracts/libraries/AccountStorage.sol";
+import {CallPermissions} from "../../contracts/libraries/CallPermissions.sol";
 import {NonceBitmap} from "../../contracts/libraries/NonceBitmap.sol";
 import {OrderHash} from "../../contracts/libraries/OrderHash.sol";
 import {ScopeBlob} from "../../contracts/libraries/ScopeBlob.sol";
@@ -15,7 +17,6 @@ import {Test} from "./lib/Test.sol";
 /// @dev The libraries' internal functions behind external calls, so tests pass calldata and catch reverts.
 contract LibraryHarness {
     using NonceBitmap for mapping(uint256 => uint256);
-    using ScopeBlob for bytes;
 
     mapping(uint256 => uint256) internal bitmap;
 
@@ -39,12 +40,16 @@ contract LibraryHarness {
         ScopeLib.validate(scope);
     }
 
-    function allowsCall(bytes memory blob, address account, address target, uint256 value, bytes calldata data)
+    function permit(address key, CallPermission calldata permission) external {
+        CallPermissions.write(key, permission);
+    }
+
+    function allows(address key, address account, address target, uint256 value, bytes calldata data)
         external
-        pure
+        view
         returns (bool)
     {
-        return blob.allowsCall(account, target, value, data);
+        return CallPermissions.allows(key, account, target, value, data);
     }
 
     function store(address key, bytes calldata data) external returns (address) {
@@ -173,7 +178,6 @@ contract ScopeTest is Test {
         vm.assertEq(ScopeBlob.maxOrdersPerWindow(blob), s.maxOrdersPerWindow, "maxOrdersPerWindow");
         vm.assertEq(ScopeBlob.windowSeconds(blob), s.windowSeconds, "windowSeconds");
         vm.assertEq(ScopeBlob.maxNotionalPerWindow(blob), s.maxNotionalPerWindow, "maxNotionalPerWindow");
-        vm.assertEq(ScopeBlob.maxGasFee(blob), s.maxGasFee, "maxGasFee");
         for (uint256 i; i < s.venues.length; ++i) {
             vm.assertTrue(ScopeBlob.allowsVenue(blob, s.venues[i]), "listed venue");
         }
@@ -198,23 +202,41 @@ contract ScopeTest is Test {
         vm.assertFalse(ScopeBlob.allowsVenue(h.encode(s), venue), "unlisted venue");
     }
 
-    function test_allowsCallRulesOfSection4() public view {
-        Scope memory s;
-        s.validUntil = 1;
-        s.calls = new CallPermission[](3);
-        s.calls[0] = CallPermission(address(0x7), bytes4(0xa9059cbb), 0);
-        s.calls[1] = CallPermission(address(0x8), bytes4(0), 1 ether);
-        s.calls[2] = CallPermission(ACCOUNT, bytes4(0xa9059cbb), 0);
-        bytes memory blob = h.encode(s);
-        vm.assertTrue(h.allowsCall(blob, ACCOUNT, address(0x7), 0, hex"a9059cbb00"), "exact (target, selector)");
-        vm.assertFalse(h.allowsCall(blob, ACCOUNT, address(0x7), 1, hex"a9059cbb"), "value above maxValue");
-        vm.assertFalse(h.allowsCall(blob, ACCOUNT, address(0x9), 0, hex"a9059cbb"), "other target");
-        vm.assertFalse(h.allowsCall(blob, ACCOUNT, address(0x7), 0, hex"a9059cbc"), "other selector");
-        vm.assertTrue(h.allowsCall(blob, ACCOUNT, address(0x8), 1 ether, ""), "selector 0: a plain transfer");
-        vm.assertFalse(h.allowsCall(blob, ACCOUNT, address(0x8), 0, hex"00000000"), "selector 0 is empty calldata only");
-        vm.assertFalse(h.allowsCall(blob, ACCOUNT, address(0x8), 0, hex"000000"), "1 to 3 bytes match nothing");
-        vm.assertFalse(h.allowsCall(blob, ACCOUNT, address(0x7), 0, hex"a9059c"), "a short selector matches nothing");
-        vm.assertFalse(h.allowsCall(blob, ACCOUNT, ACCOUNT, 0, hex"a9059cbb"), "never the account itself");
+    function test_allowsCallRulesOfSection4() public {
+        address key = address(0xC0FFEE);
+        h.permit(key, CallPermission(address(0x7), bytes4(0xa9059cbb), 0));
+        h.permit(key, CallPermission(address(0x8), bytes4(0), 1 ether));
+        h.permit(key, CallPermission(ACCOUNT, bytes4(0xa9059cbb), 0));
+        vm.assertTrue(h.allows(key, ACCOUNT, address(0x7), 0, hex"a9059cbb00"), "exact (target, selector)");
+        vm.assertFalse(h.allows(key, ACCOUNT, address(0x7), 1, hex"a9059cbb"), "value above maxValue");
+        vm.assertFalse(h.allows(key, ACCOUNT, address(0x9), 0, hex"a9059cbb"), "other target");
+        vm.assertFalse(h.allows(key, ACCOUNT, address(0x7), 0, hex"a9059cbc"), "other selector");
+        vm.assertTrue(h.allows(key, ACCOUNT, address(0x8), 1 ether, ""), "selector 0: a plain transfer");
+        vm.assertFalse(h.allows(key, ACCOUNT, address(0x8), 0, hex"00000000"), "selector 0 is empty calldata only");
+        vm.assertFalse(h.allows(key, ACCOUNT, address(0x8), 0, hex"000000"), "1 to 3 bytes match nothing");
+        vm.assertFalse(h.allows(key, ACCOUNT, address(0x7), 0, hex"a9059c"), "a short selector matches nothing");
+        vm.assertFalse(h.allows(key, ACCOUNT, ACCOUNT, 0, hex"a9059cbb"), "never the account itself");
+        vm.assertFalse(h.allows(address(0xBAD), ACCOUNT, address(0x7), 0, hex"a9059cbb"), "another key's permission");
+    }
+
+    /// @dev maxValue + 1 is the word, so maxValue near 2**256 takes the second word: value <= maxValue
+    /// stays exact over all of uint256.
+    function testFuzz_allowsExactlyUpToMaxValue(uint256 maxValue, uint256 value) public {
+        address key = address(0xC0FFEE);
+        address target = address(0x7);
+        h.permit(key, CallPermission(target, bytes4(0), maxValue));
+        vm.assertEq(h.allows(key, ACCOUNT, target, value, ""), value <= maxValue, "value <= maxValue");
+        vm.assertTrue(h.allows(key, ACCOUNT, target, maxValue, ""), "maxValue itself");
+        if (maxValue < type(uint256).max) {
+            vm.assertFalse(h.allows(key, ACCOUNT, target, maxValue + 1, ""), "one wei more");
+        }
+    }
+
+    /// @dev The budget a key may be charged (what the removed ScopeBlob.maxGasFee reader fed validation):
+    /// maxGasFee itself, held in 128 bits and clamped past them.
+    function testFuzz_budgetCapIsMaxGasFeeClampedTo128Bits(uint256 maxGasFee) public pure {
+        uint256 expected = maxGasFee > type(uint128).max ? type(uint128).max : maxGasFee;
+        vm.assertEq(AccountStorage.budgetCap(maxGasFee), expected, "budgetCap");
     }
 
     function test_validateEnforcesTheGrantRules() public {

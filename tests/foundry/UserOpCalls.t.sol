@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {ISessionAccount, Scope, CallPermission, Call} from "../../contracts/interfaces/ISessionAccount.sol";
-import {ScopeBlob} from "../../contracts/libraries/ScopeBlob.sol";
+import {ISessionAccount, CallPermission, Call} from "../../contracts/interfaces/ISessionAccount.sol";
+import {CallPermissions} from "../../contracts/libraries/CallPermissions.sol";
 import {UserOpCalls} from "../../contracts/libraries/UserOpCalls.sol";
 import {Test} from "./lib/Test.sol";
 
@@ -18,16 +18,16 @@ contract DecoderProbe {
         return calls;
     }
 
-    function allowedBy(bytes calldata callData, bytes memory scope, address account) external pure returns (bool) {
-        return UserOpCalls.allowedBy(callData, scope, account);
+    function permit(address key, CallPermission calldata permission) external {
+        CallPermissions.write(key, permission);
     }
 
-    function encode(Scope calldata scope) external pure returns (bytes memory) {
-        return ScopeBlob.encode(scope);
+    function allowedBy(bytes calldata callData, address key, address account) external view returns (bool) {
+        return UserOpCalls.allowedBy(callData, key, account);
     }
 
-    function allowsCall(bytes memory blob, address account, Call calldata c) external pure returns (bool) {
-        return ScopeBlob.allowsCall(blob, account, c.target, c.value, c.data);
+    function allows(address key, address account, Call calldata c) external view returns (bool) {
+        return CallPermissions.allows(key, account, c.target, c.value, c.data);
     }
 }
 
@@ -37,15 +37,12 @@ contract UserOpCallsTest is Test {
     address internal constant TOKEN = address(0x70CE);
     bytes4 internal constant TRANSFER = 0xa9059cbb;
     DecoderProbe internal probe = new DecoderProbe();
-    bytes internal blob;
+    address internal constant KEY = address(0x5E55);
 
+    /// @dev The key's scope permits two calls, written where validation reads them (CallPermissions).
     function setUp() public {
-        Scope memory s;
-        s.validUntil = 1;
-        s.calls = new CallPermission[](2);
-        s.calls[0] = CallPermission(TOKEN, TRANSFER, 1 ether);
-        s.calls[1] = CallPermission(address(0xBEEF), bytes4(0), 5 ether);
-        blob = probe.encode(s);
+        probe.permit(KEY, CallPermission(TOKEN, TRANSFER, 1 ether));
+        probe.permit(KEY, CallPermission(address(0xBEEF), bytes4(0), 5 ether));
     }
 
     /// @dev A call the scope may or may not permit, steered towards the permitted ones.
@@ -57,14 +54,14 @@ contract UserOpCallsTest is Test {
 
     function _allAllowed(Call[] memory calls) internal view returns (bool) {
         for (uint256 i; i < calls.length; ++i) {
-            if (!probe.allowsCall(blob, ACCOUNT, calls[i])) return false;
+            if (!probe.allows(KEY, ACCOUNT, calls[i])) return false;
         }
         return true;
     }
 
     /// @dev Soundness: whenever the reader allows callData, the decoder accepts it and every call it decodes is permitted.
     function _checkAgainstDecoder(bytes memory callData) internal view {
-        bool allowed = probe.allowedBy(callData, blob, ACCOUNT);
+        bool allowed = probe.allowedBy(callData, KEY, ACCOUNT);
         (bool decoded, bytes memory ret) = address(probe).staticcall(callData);
         if (!allowed) return;
         vm.assertTrue(decoded, "allowed callData that the ABI decoder refuses");
@@ -76,14 +73,14 @@ contract UserOpCallsTest is Test {
         bytes memory callData = abi.encodeCall(ISessionAccount.execute, (c.target, c.value, c.data));
         Call[] memory one = new Call[](1);
         one[0] = c;
-        vm.assertEq(probe.allowedBy(callData, blob, ACCOUNT), _allAllowed(one), "execute");
+        vm.assertEq(probe.allowedBy(callData, KEY, ACCOUNT), _allAllowed(one), "execute");
     }
 
     function testFuzz_batchIsAllowedExactlyWhenEveryCallIs(uint256[] memory seeds, bytes memory tail) public view {
         Call[] memory calls = new Call[](seeds.length % 5);
         for (uint256 i; i < calls.length; ++i) calls[i] = _call(seeds[i], tail);
         bytes memory callData = abi.encodeCall(ISessionAccount.executeBatch, (calls));
-        vm.assertEq(probe.allowedBy(callData, blob, ACCOUNT), _allAllowed(calls), "executeBatch");
+        vm.assertEq(probe.allowedBy(callData, KEY, ACCOUNT), _allAllowed(calls), "executeBatch");
     }
 
     /// @dev Non-canonical encodings: one word of a well-formed callData overwritten (an offset, a length,
@@ -123,15 +120,15 @@ contract UserOpCallsTest is Test {
     function test_dirtyAddressBitsAreRefused() public view {
         bytes memory callData = abi.encodeCall(ISessionAccount.execute, (TOKEN, 0, abi.encodePacked(TRANSFER)));
         callData[4] = 0x01; // a high byte of the target word
-        vm.assertFalse(probe.allowedBy(callData, blob, ACCOUNT), "dirty target");
+        vm.assertFalse(probe.allowedBy(callData, KEY, ACCOUNT), "dirty target");
         (bool decoded,) = address(probe).staticcall(callData);
         vm.assertFalse(decoded, "the decoder refuses it too");
     }
 
     function test_otherSelectorsAndShortCallDataAreRefused() public view {
-        vm.assertFalse(probe.allowedBy(hex"b61d27", blob, ACCOUNT), "3 bytes");
-        vm.assertFalse(probe.allowedBy(abi.encodeWithSignature("execute(address,uint256)", TOKEN, 0), blob, ACCOUNT), "other selector");
+        vm.assertFalse(probe.allowedBy(hex"b61d27", KEY, ACCOUNT), "3 bytes");
+        vm.assertFalse(probe.allowedBy(abi.encodeWithSignature("execute(address,uint256)", TOKEN, 0), KEY, ACCOUNT), "other selector");
         Call[] memory none = new Call[](0);
-        vm.assertTrue(probe.allowedBy(abi.encodeCall(ISessionAccount.executeBatch, (none)), blob, ACCOUNT), "an empty batch makes no call");
+        vm.assertTrue(probe.allowedBy(abi.encodeCall(ISessionAccount.executeBatch, (none)), KEY, ACCOUNT), "an empty batch makes no call");
     }
 }

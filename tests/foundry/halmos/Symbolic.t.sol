@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {ISessionAccount, Scope, MarketLimit, CallPermission, Call} from "../../../contracts/interfaces/ISessionAccount.sol";
+import {CallPermissions} from "../../../contracts/libraries/CallPermissions.sol";
 import {NonceBitmap} from "../../../contracts/libraries/NonceBitmap.sol";
 import {ScopeBlob} from "../../../contracts/libraries/ScopeBlob.sol";
 import {UserOpCalls} from "../../../contracts/libraries/UserOpCalls.sol";
@@ -85,7 +86,7 @@ contract SymbolicChecks {
         assert(keccak256(abi.encode(ScopeBlob.decode(blob))) == keccak256(abi.encode(s)));
         assert(ScopeBlob.validAfter(blob) == validAfter && ScopeBlob.validUntil(blob) == validUntil);
         assert(ScopeBlob.maxOrdersPerWindow(blob) == maxOrders && ScopeBlob.windowSeconds(blob) == window);
-        assert(ScopeBlob.maxNotionalPerWindow(blob) == maxNotional && ScopeBlob.maxGasFee(blob) == maxGasFee);
+        assert(ScopeBlob.maxNotionalPerWindow(blob) == maxNotional);
         assert(ScopeBlob.allowsVenue(blob, venue));
         (bool found, uint256 size, uint256 lo, uint256 hi) = ScopeBlob.marketLimit(blob, m[4]);
         assert(found);
@@ -94,16 +95,15 @@ contract SymbolicChecks {
 
     // ------------------------------------------------------------ the user operation calldata reader
 
-    function allowedBy(bytes calldata callData, bytes memory scope) external pure returns (bool) {
-        return UserOpCalls.allowedBy(callData, scope, ACCOUNT);
+    address internal constant KEY = address(0x5E55);
+
+    /// @dev The key's one permitted call, written where validation reads it (CallPermissions).
+    constructor() {
+        CallPermissions.write(KEY, CallPermission(TOKEN, TRANSFER, 1 ether));
     }
 
-    function _scope() internal view returns (bytes memory) {
-        Scope memory s;
-        s.validUntil = 1;
-        s.calls = new CallPermission[](1);
-        s.calls[0] = CallPermission(TOKEN, TRANSFER, 1 ether);
-        return this.encode(s);
+    function allowedBy(bytes calldata callData) external view returns (bool) {
+        return UserOpCalls.allowedBy(callData, KEY, ACCOUNT);
     }
 
     function _allowedCalls(Call[] memory calls) internal pure returns (bool) {
@@ -117,7 +117,7 @@ contract SymbolicChecks {
 
     /// @dev Every word symbolic: offsets, lengths, the target's high bits, the data's selector.
     function _judge(bytes memory callData) internal view {
-        bool allowed = this.allowedBy(callData, _scope());
+        bool allowed = this.allowedBy(callData);
         (bool decoded, bytes memory ret) = address(decoder).staticcall(callData);
         if (allowed) {
             assert(decoded);
