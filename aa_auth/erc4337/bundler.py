@@ -11,7 +11,8 @@ override, so any node works):
   the same path: owner, or session key with its scope checks and budget charge), less the intrinsic
   gas, plus 10%, plus what the EntryPoint itself meters in that phase, measured on v0.8:
   `ENTRY_POINT_VALIDATION_OVERHEAD` (hashing, the cold call to the account, the prefund payment,
-  deposit and nonce writes) and `FRESH_SLOT_WRITE` for a nonce lane or a deposit used the first time.
+  deposit and nonce writes), `FRESH_SLOT_WRITE` for a nonce lane or a deposit used the first time,
+  and `DELEGATE_COLD_ACCESS` for an EIP-7702 delegated sender.
 - preVerificationGas: the op's calldata in a single-op bundle, the transaction's 21,000 base and
   `UNMETERED_PER_OP` for the EntryPoint work no limit meters (events, compensation), calibrated so
   the bundler of a one-op bundle is paid at least what its transaction cost.
@@ -50,6 +51,7 @@ from aa_auth.protocol.values import check_address
 __all__ = [
     "BundleOutcome",
     "DEFAULT_PRIORITY_FEE",
+    "DELEGATE_COLD_ACCESS",
     "ENTRY_POINT_VALIDATION_OVERHEAD",
     "EntryPoint",
     "FRESH_SLOT_WRITE",
@@ -65,6 +67,9 @@ DEFAULT_PRIORITY_FEE: Final = 10**9  # 1 gwei
 # the nonce lane and the deposit exist; each of those slots costs 17,100 more on its first write.
 ENTRY_POINT_VALIDATION_OVERHEAD: Final = 27_000
 FRESH_SLOT_WRITE: Final = 17_100  # 22,100 (cold, zero to non-zero) - 5,000 (cold, non-zero)
+# The EntryPoint's call to an EIP-7702 delegated sender also loads the delegate's code, a cold account
+# access the probe (a transaction straight to the EOA, whose delegate the node warms) never pays.
+DELEGATE_COLD_ACCESS: Final = 2_600
 # What the EntryPoint spends on an op beyond every limit (UserOperationEvent, compensation):
 # with this, the bundler of a one-op bundle is paid about 2,000 gas more than its transaction costs.
 UNMETERED_PER_OP: Final = 20_000
@@ -270,6 +275,8 @@ class EntryPoint:
             verification += FRESH_SLOT_WRITE  # first operation on this nonce lane
         if not draft.paymaster_and_data and self.deposit(draft.sender) == 0:
             verification += FRESH_SLOT_WRITE  # first prefund into the account's deposit
+        if delegate_of(bytes(self.chain.w3.eth.get_code(draft.sender))) is not None:
+            verification += DELEGATE_COLD_ACCESS
         return GasLimits(verification, call_gas, pre_verification_gas(draft.with_gas(GasLimits(verification, call_gas, 0))))
 
     def _execution_gas(self, draft: PackedUserOperation) -> int:
