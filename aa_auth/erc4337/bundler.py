@@ -275,7 +275,7 @@ class EntryPoint:
             verification += FRESH_SLOT_WRITE  # first operation on this nonce lane
         if not draft.paymaster_and_data and self.deposit(draft.sender) == 0:
             verification += FRESH_SLOT_WRITE  # first prefund into the account's deposit
-        if delegate_of(bytes(self.chain.w3.eth.get_code(draft.sender))) is not None:
+        if delegate_of(bytes(self.chain.w3.eth.get_code(check_address("sender", draft.sender)))) is not None:
             verification += DELEGATE_COLD_ACCESS
         return GasLimits(verification, call_gas, pre_verification_gas(draft.with_gas(GasLimits(verification, call_gas, 0))))
 
