@@ -71,6 +71,6 @@ class ReservationConflict(StateUnavailable):
 
 
 class NotAnAccount(GatewayError, ValueError):
-    """Not a genuine aa-auth account: no clone of --factory's implementation (EOAs included, for now)."""
+    """Not a genuine aa-auth account: neither a clone of --factory's implementation nor an EOA delegated to SessionAccount7702."""
 
     status, kind = 400, "NotAnAccount"

@@ -26,6 +26,8 @@ from aa_auth.chain.connection import Chain
 from aa_auth.chain.logs import Event, fetch_events
 from aa_auth.contracts.account import SmartAccount
 from aa_auth.contracts.clones import check_clone, clone_owner
+from aa_auth.contracts.eip7702 import delegate_of
+from aa_auth.contracts.deployments import predicted_stack
 from aa_auth.errors import AAAuthError, Reason
 from aa_auth.gateway.errors import NotAnAccount, StateUnavailable, StoreUnavailable
 from aa_auth.gateway.settings import Settings
@@ -46,6 +48,7 @@ class _Followed:
     owner: str
     frozen: bool
     sessions: dict[str, SessionState]
+    kind: str  # "clone" or "eip7702" (an EOA delegated to SessionAccount7702)
     words: dict[tuple[str, int], int] = field(default_factory=dict)
 
 
@@ -71,6 +74,7 @@ class AccountView:
     block: int
     timestamp: int
     sessions: dict[str, SessionState]
+    kind: str
 
 
 def _touched(events: Iterable[Event]) -> dict[str, tuple[set[str], set[tuple[str, int]]]]:
@@ -186,16 +190,13 @@ class Follower:
                 code = bytes(view.w3.eth.get_code(account))  # type: ignore[arg-type]
                 owner = clone_owner(code)
                 if owner is None:
-                    # TODO(issue 13): EOAs delegated to --implementation-7702 once SessionAccount7702 exists.
-                    if code:
+                    self._check_delegated(view, account, code)
+                else:
+                    check = check_clone(view, account, code, owner, self.settings.factory, self.settings.from_block,
+                                        self.head, page_blocks=self.head - self.settings.from_block + 1)
+                    if not check.genuine:
                         self._impostors.add(account)
-                    kind = "a contract that is not an aa-auth clone" if code else "an address without code (an EOA?)"
-                    raise NotAnAccount(f"{account} is {kind}: the gateway serves only accounts of factory {self.settings.factory}")
-                check = check_clone(view, account, code, owner, self.settings.factory, self.settings.from_block, self.head,
-                                    page_blocks=self.head - self.settings.from_block + 1)
-                if not check.genuine:
-                    self._impostors.add(account)
-                    raise NotAnAccount(f"{account} is not a genuine aa-auth account: {'; '.join(check.problems)}")
+                        raise NotAnAccount(f"{account} is not a genuine aa-auth account: {'; '.join(check.problems)}")
                 followed = self._load(account)
             except NODE_ERRORS as exc:
                 if isinstance(exc, NotAnAccount):
@@ -203,6 +204,35 @@ class Follower:
                 raise StateUnavailable(f"cannot read {account} from the node: {exc.__class__.__name__}: {exc}") from None
             self.store.serve(account)
             self._accounts[account] = followed
+
+    def _check_delegated(self, view: Chain, account: str, code: bytes) -> None:
+        """Admit an EOA delegated (EIP-7702) to the SessionAccount7702 served, or raise NotAnAccount.
+
+        The delegate is --implementation-7702, else the deterministic SessionAccount7702 for the
+        EntryPoint of --factory's implementation (where `aa-auth deploy` puts it). An EOA is never
+        cached as an impostor: it may delegate, or re-delegate, at any time.
+        """
+        delegate = delegate_of(code)
+        if delegate is None:
+            if code:
+                self._impostors.add(account)
+            kind = "a contract that is not an aa-auth clone" if code else "an address without code (an EOA not delegated by EIP-7702)"
+            raise NotAnAccount(f"{account} is {kind}: the gateway serves accounts of factory {self.settings.factory} "
+                               "and EOAs delegated to SessionAccount7702")
+        expected = self._implementation_7702(view)
+        if delegate != expected:
+            raise NotAnAccount(f"{account} delegates (EIP-7702) to {delegate}, not to the SessionAccount7702 served "
+                               f"({expected}; see --implementation-7702)")
+
+    def _implementation_7702(self, view: Chain) -> str:
+        if self.settings.implementation_7702 is not None:
+            return self.settings.implementation_7702
+        factory = view.contract("AccountFactory", self.settings.factory)
+        implementation = str(view.call(factory.functions.accountImplementation()))
+        entry_point = str(view.call(view.contract("SessionAccount", implementation).functions.entryPoint()))
+        found = predicted_stack(entry_point).implementation_7702
+        assert found is not None  # predicted_stack always names it
+        return found
 
     def serves(self, account: str) -> bool:
         return account in self._accounts
@@ -222,7 +252,7 @@ class Follower:
             followed = self._accounts.get(account)
             if followed is None:
                 return None
-            return AccountView(followed.owner, followed.frozen, self.head, self.timestamp, dict(followed.sessions))
+            return AccountView(followed.owner, followed.frozen, self.head, self.timestamp, dict(followed.sessions), followed.kind)
 
     def _word(self, followed: _Followed, account: str, signer: str, word: int) -> int:
         bits = followed.words.get((signer, word))
@@ -236,7 +266,9 @@ class Follower:
 
     def _load(self, account: str) -> _Followed:
         contract = self._contract(account)
-        return _Followed(contract.owner(), contract.frozen(), {key: contract.session(key) for key in contract.session_keys()})
+        kind = "eip7702" if delegate_of(bytes(self._pinned.w3.eth.get_code(account))) is not None else "clone"  # type: ignore[arg-type]
+        return _Followed(contract.owner(), contract.frozen(), {key: contract.session(key) for key in contract.session_keys()},
+                         kind)
 
     # ------------------------------------------------------------ following
 

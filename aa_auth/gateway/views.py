@@ -66,5 +66,5 @@ def account_json(account: str, view: AccountView, holds: dict[str, Holds]) -> di
                        "notionalSettled": uint_text(spent), "notionalHeld": uint_text(held.notional),
                        "maxNotional": uint_text(scope.max_notional_per_window)},
         })
-    return {"account": account, "owner": view.owner, "frozen": view.frozen, "kind": "clone", "block": view.block,
+    return {"account": account, "owner": view.owner, "frozen": view.frozen, "kind": view.kind, "block": view.block,
             "sessions": sessions}

@@ -35,7 +35,7 @@ def gateway() -> None:
 @click.option("--venue", type=ADDRESS, required=True, help="The ReferenceVenue the gateway settles through.")
 @click.option("--factory", type=ADDRESS, required=True, help="The AccountFactory whose clones are served.")
 @key_options
-@click.option("--implementation-7702", type=ADDRESS, help="SessionAccount7702 for delegated EOAs (SPEC 13; not served yet).")
+@click.option("--implementation-7702", type=ADDRESS, help="SessionAccount7702 that delegated EOAs must point to (SPEC 13; default: the deterministic one for the factory's EntryPoint).")
 @click.option("--db", default=_DEFAULT["db"], show_default=True, help="sqlite:///PATH (one process) or postgresql://... (replicas, SPEC 14.6).")
 @click.option("--host", default=_DEFAULT["host"], show_default=True, help="Address to listen on (loopback unless told otherwise).")
 @click.option("--port", type=int, default=_DEFAULT["port"], show_default=True)
