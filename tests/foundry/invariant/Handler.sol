@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {IOrderAuthorizer, Order} from "../../../contracts/interfaces/IOrderAuthorizer.sol";
 import {ISessionAccount, Scope, MarketLimit, CallPermission} from "../../../contracts/interfaces/ISessionAccount.sol";
 import {ReferenceVenue, SignedOrder} from "../../../contracts/ReferenceVenue.sol";
+import {venueReasons} from "../lib/VenueLogs.sol";
 import {Vm} from "../lib/Vm.sol";
 
 /// @title The actions an owner, a guardian, bots and time take on one account, with a ghost model of
@@ -178,7 +179,7 @@ contract Handler {
         (uint8[] memory viewReasons, uint8[] memory consumeReasons) = _simulate(batch);
         vm.recordLogs();
         venue.settle(batch);
-        uint8[] memory settled = _venueReasons(vm.getRecordedLogs());
+        uint8[] memory settled = venueReasons(address(venue), vm.getRecordedLogs());
         for (uint256 i; i < n; ++i) {
             if (viewReasons[i] != consumeReasons[i]) ++viewConsumeDisagreements;
             uint8 venueWants = batch[i].order.venue == address(venue) ? consumeReasons[i] : 255;
@@ -317,19 +318,6 @@ contract Handler {
         s.maxOrdersPerWindow = uint32((seed >> 24) % 5);
         s.windowSeconds = (seed >> 32) % 3 == 0 ? 0 : 20 minutes;
         s.calls = new CallPermission[](0);
-    }
-
-    function _venueReasons(Vm.Log[] memory logs) internal view returns (uint8[] memory reasons) {
-        uint256 n;
-        reasons = new uint8[](logs.length);
-        for (uint256 i; i < logs.length; ++i) {
-            if (logs[i].emitter != address(venue)) continue;
-            if (logs[i].topics[0] == ReferenceVenue.OrderSettled.selector) reasons[n++] = 0;
-            else if (logs[i].topics[0] == ReferenceVenue.OrderRejected.selector) reasons[n++] = abi.decode(logs[i].data, (uint8));
-        }
-        assembly ("memory-safe") {
-            mstore(reasons, n)
-        }
     }
 
     function _slice(bytes memory data, uint256 from) internal pure returns (bytes memory out) {

@@ -8,6 +8,7 @@ import {ReferenceVenue, SignedOrder} from "../../../contracts/ReferenceVenue.sol
 import {Order} from "../../../contracts/interfaces/IOrderAuthorizer.sol";
 import {ISessionAccount, Scope, MarketLimit, CallPermission} from "../../../contracts/interfaces/ISessionAccount.sol";
 import {Test} from "./Test.sol";
+import {venueReasons} from "./VenueLogs.sol";
 import {Vm} from "./Vm.sol";
 
 /// @title An account deployed the way users get one (the factory's clone), a venue, and signing helpers.
@@ -86,20 +87,6 @@ abstract contract Fixture is Test {
         batch[0] = SignedOrder(address(account), o, signature);
         vm.recordLogs();
         venue.settle(batch);
-        return venueReasons(vm.getRecordedLogs())[0];
-    }
-
-    /// @dev The reason of each of the venue's OrderSettled (0) and OrderRejected events, in order.
-    function venueReasons(Vm.Log[] memory logs) internal view returns (uint8[] memory reasons) {
-        uint256 n;
-        reasons = new uint8[](logs.length);
-        for (uint256 i; i < logs.length; ++i) {
-            if (logs[i].emitter != address(venue)) continue;
-            if (logs[i].topics[0] == ReferenceVenue.OrderSettled.selector) reasons[n++] = 0;
-            else if (logs[i].topics[0] == ReferenceVenue.OrderRejected.selector) reasons[n++] = abi.decode(logs[i].data, (uint8));
-        }
-        assembly ("memory-safe") {
-            mstore(reasons, n)
-        }
+        return venueReasons(address(venue), vm.getRecordedLogs())[0];
     }
 }
