@@ -196,11 +196,15 @@ class EntryPoint:
         """The sender's EIP-7702 delegate when `op` carries the 0x7702 initCode (else None: not read)."""
         if not is_eip7702_init_code(op.init_code):
             return None
-        found = delegate_of(bytes(self.chain.w3.eth.get_code(check_address("sender", op.sender))))
+        found = self._sender_delegate(op.sender)
         if found is None:
             raise InvalidInput(f"{op.sender} is not delegated by EIP-7702 (its code is no designator): "
                                "the 0x7702 initCode is only for delegated EOAs")
         return found
+
+    def _sender_delegate(self, sender: str) -> str | None:
+        """The sender's EIP-7702 delegate, read from its code (None: not a delegated EOA)."""
+        return delegate_of(bytes(self.chain.w3.eth.get_code(check_address("sender", sender))))
 
     def check_user_op_hash(self, op: PackedUserOperation) -> bytes:
         """The local userOpHash, after checking it equals the contract's `getUserOpHash`."""
@@ -275,7 +279,7 @@ class EntryPoint:
             verification += FRESH_SLOT_WRITE  # first operation on this nonce lane
         if not draft.paymaster_and_data and self.deposit(draft.sender) == 0:
             verification += FRESH_SLOT_WRITE  # first prefund into the account's deposit
-        if delegate_of(bytes(self.chain.w3.eth.get_code(check_address("sender", draft.sender)))) is not None:
+        if self._sender_delegate(draft.sender) is not None:
             verification += DELEGATE_COLD_ACCESS
         return GasLimits(verification, call_gas, pre_verification_gas(draft.with_gas(GasLimits(verification, call_gas, 0))))
 
