@@ -36,6 +36,9 @@ contract ReferenceVenue is ReentrancyGuardTransient {
     );
     event OrderRejected(address indexed account, bytes32 indexed digest, uint8 reason);
 
+    /// @notice A `consumeOrder` failed without its gas cap available: the transaction's gas limit is too low.
+    error ConsumeGasShort();
+
     mapping(address account => mapping(uint256 market => int256 net)) private _positions;
 
     /// @notice The account's net position in `market`: bought size minus sold size.
@@ -81,22 +84,40 @@ contract ReferenceVenue is ReentrancyGuardTransient {
 
     /// @dev A low-level call with a gas cap, so that an account without code, a revert of any shape,
     /// malformed return data or a gas-burning account become reason 255 instead of reverting the batch;
-    /// at most 64 bytes of return data are copied.
+    /// at most 64 bytes of return data are copied. A call that failed with less than the cap to spend
+    /// reverts the batch instead: the transaction carried too little gas to give the account its cap,
+    /// so the failure says nothing about the order (and gas estimation finds the gas a batch needs,
+    /// not a smaller limit at which honest orders fail for want of gas).
     function _consume(address account, Order calldata order, bytes calldata signature)
         private
         returns (uint8 reason, address signer)
     {
-        bytes memory callData = abi.encodeCall(IOrderAuthorizer.consumeOrder, (order, signature));
+        (bytes4 selector, bytes4 short) = (IOrderAuthorizer.consumeOrder.selector, ConsumeGasShort.selector);
         bool ok;
         uint256 size;
         bytes32 word0;
         bytes32 word1;
         assembly ("memory-safe") {
-            ok := call(CONSUME_GAS_LIMIT, account, 0, add(callData, 0x20), mload(callData), 0, 0)
+            // consumeOrder(order, signature) encoded straight from calldata, past the free pointer: the
+            // selector, the order's seven words (its fields were checked clean by its digest), the
+            // signature's offset (eight words) and length, then its bytes zero-padded to a word.
+            let ptr := mload(0x40)
+            mstore(ptr, selector)
+            calldatacopy(add(ptr, 0x04), order, 0xe0)
+            mstore(add(ptr, 0xe4), 0x100)
+            mstore(add(ptr, 0x104), signature.length)
+            let padded := and(add(signature.length, 0x1f), not(0x1f))
+            if padded { mstore(add(ptr, add(0x104, padded)), 0) }
+            calldatacopy(add(ptr, 0x124), signature.offset, signature.length)
+            ok := call(CONSUME_GAS_LIMIT, account, 0, ptr, add(0x124, padded), 0, 0)
+            // Had the account received less than the cap, at most 1/64 of what it got would be left.
+            if and(iszero(ok), lt(gas(), div(CONSUME_GAS_LIMIT, 63))) {
+                mstore(0x00, short)
+                revert(0x00, 0x04)
+            }
             size := returndatasize()
             let copied := size
             if gt(copied, 0x40) { copied := 0x40 }
-            let ptr := mload(0x40)
             mstore(ptr, 0)
             mstore(add(ptr, 0x20), 0)
             returndatacopy(ptr, 0, copied)

@@ -33,16 +33,6 @@ abstract contract SessionAccountBase is ISessionAccount, IScopeWriter, IERC721Re
     using ScopeLib for Scope;
     using ScopeBlob for bytes;
 
-    /// @dev Verdict of the checks of SPEC section 5, with what consuming the order would write.
-    struct Verdict {
-        uint8 reason;
-        address signer;
-        bool isOwner;
-        uint48 windowIndex;
-        uint32 windowOrders;
-        uint256 windowNotional;
-    }
-
     uint8 private constant AUTHORIZED = 0;
     uint8 private constant BAD_SIGNATURE = 1;
     uint8 private constant UNKNOWN_SIGNER = 2;
@@ -207,7 +197,8 @@ abstract contract SessionAccountBase is ISessionAccount, IScopeWriter, IERC721Re
         scope = _loadScope(s.scopePointer);
         // A key that may not submit operations has no budget word: it has spent nothing.
         gasFeeSpent = scope.maxGasFee == 0 ? 0 : AccountStorage.budgetCap(scope.maxGasFee) - s.gasFeeLeft;
-        return (status, scope, s.windowIndex, s.windowOrders, AccountStorage.windowNotional(s), gasFeeSpent);
+        windowIndex = s.windowIndex;
+        (windowOrders, windowNotional) = AccountStorage.window(s);
     }
 
     /// @inheritdoc ISessionAccount
@@ -262,8 +253,17 @@ abstract contract SessionAccountBase is ISessionAccount, IScopeWriter, IERC721Re
     }
 
     function _status(AccountStorage.Session storage s) private view returns (SessionStatus) {
-        if (s.scopePointer == address(0)) return SessionStatus.None;
-        if (s.revoked || s.epoch != AccountStorage.layout().epoch) return SessionStatus.Revoked;
+        (address pointer, uint32 epoch, bool revoked,) = AccountStorage.word0(s);
+        return _status(pointer, epoch, revoked, AccountStorage.layout().epoch);
+    }
+
+    function _status(address pointer, uint32 epoch, bool revoked, uint32 accountEpoch)
+        private
+        pure
+        returns (SessionStatus)
+    {
+        if (pointer == address(0)) return SessionStatus.None;
+        if (revoked || epoch != accountEpoch) return SessionStatus.Revoked;
         return SessionStatus.Active;
     }
 
@@ -295,67 +295,87 @@ abstract contract SessionAccountBase is ISessionAccount, IScopeWriter, IERC721Re
         view
         returns (uint8 reason, address signer)
     {
-        Verdict memory v = _authorize(order, orderDigest(order), signature);
-        return (v.reason, v.signer);
+        (reason, signer,,,,,) = _authorize(order, orderDigest(order), signature);
     }
 
     /// @notice Authorizes `order`, marks its nonce used and charges the signer's window. Venue only.
     function consumeOrder(Order calldata order, bytes calldata signature) external returns (address) {
         if (msg.sender != order.venue) revert CallerNotVenue();
         bytes32 digest = orderDigest(order);
-        Verdict memory v = _authorize(order, digest, signature);
-        if (v.reason != AUTHORIZED) revert OrderRejected(v.reason);
-        AccountStorage.Layout storage $ = AccountStorage.layout();
-        $.nonceBitmap[v.signer].use(order.nonce);
-        if (!v.isOwner) AccountStorage.charge($.sessions[v.signer], v.windowIndex, v.windowOrders, v.windowNotional);
-        emit OrderConsumed(v.signer, order.venue, order.nonce, digest);
-        return v.signer;
+        (
+            uint8 reason,
+            address signer,
+            AccountStorage.Session storage s,
+            uint48 windowIndex,
+            bool newWindow,
+            uint256 orders,
+            uint256 notional
+        ) = _authorize(order, digest, signature);
+        if (reason != AUTHORIZED) revert OrderRejected(reason);
+        AccountStorage.layout().nonceBitmap[signer].use(order.nonce);
+        if (orders != 0) AccountStorage.charge(s, windowIndex, newWindow, orders, notional);
+        emit OrderConsumed(signer, order.venue, order.nonce, digest);
+        return signer;
     }
 
-    /// @dev SPEC section 5, in its order; the first failing check is the reason.
+    /// @dev SPEC section 5, in its order; the first failing check is the reason. The verdict stays on
+    /// the stack with what consuming would write to the key's window (`orders` zero for the owner,
+    /// who is charged nothing), so `consumeOrder` re-reads nothing.
     function _authorize(Order calldata order, bytes32 digest, bytes calldata signature)
         private
         view
-        returns (Verdict memory v)
+        returns (
+            uint8 reason,
+            address signer,
+            AccountStorage.Session storage s,
+            uint48 windowIndex,
+            bool newWindow,
+            uint256 orders,
+            uint256 notional
+        )
     {
-        (address signer, bool valid) = _recover(digest, signature);
-        if (!valid) return _reject(v, BAD_SIGNATURE);
-        v.signer = signer;
-        if (signer == owner()) {
-            v.isOwner = true;
-            return _reject(v, _checkDeadlineAndNonce(order, signer));
-        }
-
+        bool valid;
+        (signer, valid) = _recover(digest, signature);
         AccountStorage.Layout storage $ = AccountStorage.layout();
-        AccountStorage.Session storage s = $.sessions[signer];
-        SessionStatus status = _status(s);
-        if (status == SessionStatus.None) return _reject(v, UNKNOWN_SIGNER);
-        if (status == SessionStatus.Revoked) return _reject(v, SESSION_REVOKED);
-        if ($.frozen) return _reject(v, ACCOUNT_FROZEN);
+        s = $.sessions[signer];
+        if (!valid) return (BAD_SIGNATURE, address(0), s, 0, false, 0, 0);
+        if (signer == owner()) return (_checkDeadlineAndNonce(order, signer), signer, s, 0, false, 0, 0);
 
-        bytes memory blob = ScopeStore.read(s.scopePointer);
-        uint256 validAfter = blob.validAfter();
-        if (block.timestamp < validAfter) return _reject(v, SESSION_NOT_YET_VALID);
-        if (block.timestamp > blob.validUntil()) return _reject(v, SESSION_EXPIRED);
-        if (!blob.allowsVenue(order.venue)) return _reject(v, VENUE_NOT_ALLOWED);
-        (bool found, uint256 maxOrderSize, uint256 minPrice, uint256 maxPrice) = blob.marketLimit(order.market);
-        if (!found) return _reject(v, MARKET_NOT_ALLOWED);
-        if (order.size > maxOrderSize) return _reject(v, ORDER_TOO_LARGE);
-        if (order.price < minPrice || order.price > maxPrice) return _reject(v, PRICE_OUT_OF_BAND);
-        uint8 reason = _checkDeadlineAndNonce(order, signer);
-        if (reason != AUTHORIZED) return _reject(v, reason);
+        (address pointer, uint32 epoch, bool revoked, uint48 lastIndex) = AccountStorage.word0(s);
+        (bool isFrozen, uint32 accountEpoch) = AccountStorage.flags($);
+        SessionStatus status = _status(pointer, epoch, revoked, accountEpoch);
+        if (status == SessionStatus.None) return (UNKNOWN_SIGNER, signer, s, 0, false, 0, 0);
+        if (status == SessionStatus.Revoked) return (SESSION_REVOKED, signer, s, 0, false, 0, 0);
+        if (isFrozen) return (ACCOUNT_FROZEN, signer, s, 0, false, 0, 0);
+
+        bytes memory blob = ScopeStore.read(pointer);
+        reason = _checkScope(blob, order);
+        if (reason == AUTHORIZED) reason = _checkDeadlineAndNonce(order, signer);
+        if (reason != AUTHORIZED) return (reason, signer, s, 0, false, 0, 0);
 
         // block.timestamp >= validAfter here, and the index is below 2**48 because validUntil is a uint48.
-        uint256 window = blob.windowSeconds();
-        v.windowIndex = window == 0 ? 0 : uint48((block.timestamp - validAfter) / window);
-        bool sameWindow = v.windowIndex == s.windowIndex;
-        uint256 orders = (sameWindow ? uint256(s.windowOrders) : 0) + 1;
-        if (orders > blob.maxOrdersPerWindow()) return _reject(v, RATE_LIMITED);
-        (bool fits, uint256 total) = _windowNotional(order, sameWindow ? AccountStorage.windowNotional(s) : 0);
-        if (!fits || total > blob.maxNotionalPerWindow()) return _reject(v, NOTIONAL_CAP_EXCEEDED);
-        // orders <= maxOrdersPerWindow, a uint32.
-        v.windowOrders = uint32(orders);
-        v.windowNotional = total;
+        uint256 seconds_ = blob.windowSeconds();
+        windowIndex = seconds_ == 0 ? 0 : uint48((block.timestamp - blob.validAfter()) / seconds_);
+        newWindow = windowIndex != lastIndex;
+        uint256 spent;
+        if (!newWindow) (orders, spent) = AccountStorage.window(s);
+        // orders <= maxOrdersPerWindow, a uint32, once this check passes.
+        if (++orders > blob.maxOrdersPerWindow()) return (RATE_LIMITED, signer, s, 0, false, 0, 0);
+        bool fits;
+        (fits, notional) = _windowNotional(order, spent);
+        if (!fits || notional > blob.maxNotionalPerWindow()) return (NOTIONAL_CAP_EXCEEDED, signer, s, 0, false, 0, 0);
+    }
+
+    /// @dev Checks 5 to 10 of SPEC section 5 against the key's scope.
+    function _checkScope(bytes memory blob, Order calldata order) private view returns (uint8) {
+        if (block.timestamp < blob.validAfter()) return SESSION_NOT_YET_VALID;
+        if (block.timestamp > blob.validUntil()) return SESSION_EXPIRED;
+        if (!blob.allowsVenue(order.venue)) return VENUE_NOT_ALLOWED;
+        (bool found, uint256 maxOrderSize, uint256 minPrice, uint256 maxPrice) = blob.marketLimit(order.market);
+        if (!found) return MARKET_NOT_ALLOWED;
+        if (order.size > maxOrderSize) return ORDER_TOO_LARGE;
+        if (order.price < minPrice || order.price > maxPrice) return PRICE_OUT_OF_BAND;
+        return AUTHORIZED;
     }
 
     function _checkDeadlineAndNonce(Order calldata order, address signer) private view returns (uint8) {
@@ -367,15 +387,20 @@ abstract contract SessionAccountBase is ISessionAccount, IScopeWriter, IERC721Re
     /// @dev notional = size * price / 1e18 rounded down, at full precision; `fits` is false when the
     /// notional or the window total would pass 2**256 - 1 (reason 14).
     function _windowNotional(Order calldata order, uint256 spent) private pure returns (bool fits, uint256 total) {
-        (uint256 high,) = Math.mul512(order.size, order.price);
-        // The quotient fits in 256 bits exactly when the high word is below the divisor.
-        if (high >= 1e18) return (false, 0);
-        return Math.tryAdd(spent, Math.mulDiv(order.size, order.price, 1e18));
-    }
-
-    function _reject(Verdict memory v, uint8 reason) private pure returns (Verdict memory) {
-        v.reason = reason;
-        return v;
+        (uint256 size, uint256 price) = (order.size, order.price);
+        uint256 notional;
+        if ((size | price) >> 128 == 0) {
+            // Both below 2**128: the product fits in 256 bits, so plain division is exact.
+            unchecked {
+                notional = size * price / 1e18;
+            }
+        } else {
+            (uint256 high,) = Math.mul512(size, price);
+            // The quotient fits in 256 bits exactly when the high word is below the divisor.
+            if (high >= 1e18) return (false, 0);
+            notional = Math.mulDiv(size, price, 1e18);
+        }
+        return Math.tryAdd(spent, notional);
     }
 
     function _signedBy(bytes32 digest, bytes calldata signature, address expected) private pure returns (bool) {

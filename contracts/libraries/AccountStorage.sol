@@ -52,20 +52,51 @@ library AccountStorage {
         return maxGasFee > type(uint128).max ? type(uint128).max : uint128(maxGasFee);
     }
 
-    /// @dev The notional charged in the window of the last charge.
-    function windowNotional(Session storage s) internal view returns (uint256) {
-        uint224 small = s.smallWindowNotional;
-        return small == BIG_NOTIONAL ? s.bigWindowNotional : small;
+    // The order path reads session words 0 and 1 and the account word once each, as whole words, and
+    // writes word 1 whole: field by field, solc reloads a packed word for every field it reads or
+    // writes. The bit offsets are solc's packing of the structs above (fields in order, low bits first).
+
+    /// @dev Session word 0: scopePointer, epoch, revoked and windowIndex, from one read.
+    function word0(Session storage s)
+        internal
+        view
+        returns (address pointer, uint32 epoch, bool revoked, uint48 windowIndex)
+    {
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(s.slot)
+        }
+        return (address(uint160(word)), uint32(word >> 160), uint8(word >> 192) != 0, uint48(word >> 200));
     }
 
-    /// @dev Records the window of a charge, its order count and its notional.
-    function charge(Session storage s, uint48 index, uint32 orders, uint256 notional) internal {
-        if (notional < BIG_NOTIONAL) {
-            (s.windowIndex, s.windowOrders, s.smallWindowNotional) = (index, orders, uint224(notional));
-        } else {
-            (s.windowIndex, s.windowOrders, s.smallWindowNotional, s.bigWindowNotional) =
-                (index, orders, BIG_NOTIONAL, notional);
+    /// @dev Session word 1, the window's order count and notional (word 2 when the notional is big).
+    function window(Session storage s) internal view returns (uint256 orders, uint256 notional) {
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload(add(s.slot, 1))
         }
+        (orders, notional) = (uint32(word), word >> 32);
+        if (notional == BIG_NOTIONAL) notional = s.bigWindowNotional;
+    }
+
+    /// @dev The account word's freeze flag and epoch, from one read.
+    function flags(Layout storage $) internal view returns (bool frozen, uint32 epoch) {
+        uint256 word;
+        assembly ("memory-safe") {
+            word := sload($.slot)
+        }
+        return (uint8(word >> 160) != 0, uint32(word >> 168));
+    }
+
+    /// @dev Records a charge: word 1 whole (orders <= maxOrdersPerWindow, a uint32), the window index
+    /// in word 0 only when the charge opens a new window.
+    function charge(Session storage s, uint48 index, bool newWindow, uint256 orders, uint256 notional) internal {
+        if (newWindow) s.windowIndex = index;
+        uint256 small = notional < BIG_NOTIONAL ? notional : BIG_NOTIONAL;
+        assembly ("memory-safe") {
+            sstore(add(s.slot, 1), or(orders, shl(32, small)))
+        }
+        if (small == BIG_NOTIONAL) s.bigWindowNotional = notional;
     }
 
     function layout() internal pure returns (Layout storage $) {

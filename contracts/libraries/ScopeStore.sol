@@ -48,11 +48,14 @@ library ScopeStore {
     }
 
     function read(address pointer) internal view returns (bytes memory data) {
-        uint256 size = pointer.code.length;
         // A pointer this account recorded always holds at least the STOP byte.
-        data = new bytes(size - 1);
+        uint256 length = pointer.code.length - 1;
+        // Allocated by hand: `new bytes` would zero the memory that EXTCODECOPY overwrites at once.
         assembly ("memory-safe") {
-            extcodecopy(pointer, add(data, 0x20), 1, sub(size, 1))
+            data := mload(0x40)
+            mstore(data, length)
+            extcodecopy(pointer, add(data, 0x20), 1, length)
+            mstore(0x40, and(add(add(data, 0x3f), length), not(0x1f)))
         }
     }
 }
