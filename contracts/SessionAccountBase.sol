@@ -253,8 +253,7 @@ abstract contract SessionAccountBase is ISessionAccount, IScopeWriter, IERC721Re
     }
 
     function _status(AccountStorage.Session storage s) private view returns (SessionStatus) {
-        (address pointer, uint32 epoch, bool revoked,) = AccountStorage.word0(s);
-        return _status(pointer, epoch, revoked, AccountStorage.layout().epoch);
+        return _status(s.scopePointer, s.epoch, s.revoked, AccountStorage.layout().epoch);
     }
 
     function _status(address pointer, uint32 epoch, bool revoked, uint32 accountEpoch)
