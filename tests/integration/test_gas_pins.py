@@ -17,10 +17,10 @@ PINNED_UPGRADE = 36_854  # EIP-7702 delegation of a funded EOA, sponsored (issue
 PINNED_GRANT = 219_248
 # A batch's gas per order. deploy_stack also deploys SessionAccount7702 (issue 13): one block more
 # before the orders moves their deadlines' calldata bytes (319,293 and 265,422 without it).
-PINNED_FIRST = 294_676 / 10
-PINNED_NEXT = 240_458 / 10
+PINNED_FIRST = 294_196 / 10
+PINNED_NEXT = 239_978 / 10
 PINNED_SESSION_OP = 107_794
-PINNED_SESSION_OVER_OWNER = 12_910
+PINNED_SESSION_OVER_OWNER = 12_922
 
 
 def _fixed_chain() -> Chain:
