@@ -6,9 +6,9 @@ pragma solidity ^0.8.28;
 /// reads as a session, a flag or a nonce, and a re-delegation away and back keeps exactly this struct.
 library AccountStorage {
     /// @dev Mutable state of one key. The scope's order part is immutable and lives at `scopePointer`.
-    /// An order reads and writes words 0 and 1 only: the window's count and notional share word 1,
-    /// and a notional that outgrows its 224 bits takes the slower path through `bigWindowNotional`
-    /// (see `windowNotional`), so the SPEC's uint256 semantics hold exactly.
+    /// An order reads words 0 and 1 only and writes word 1 (word 0 too when it opens a new window): the
+    /// window's count and notional share word 1, and a notional that outgrows its 224 bits takes the
+    /// slower path through `bigWindowNotional` (see `window`), so the SPEC's uint256 semantics hold exactly.
     struct Session {
         address scopePointer; // zero: never granted
         uint32 epoch; // the account epoch at grant; older epochs were swept by revokeAllSessions
