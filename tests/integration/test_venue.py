@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 from eth_account.signers.local import LocalAccount
+from eth_utils.crypto import keccak
 
-from aa_auth.errors import ContractRevert, Reason
+from aa_auth.errors import ContractRevert, Reason, TransactionError
 from aa_auth.protocol.orders import SignedOrder
 from aa_auth.protocol.scope import ANY_MARKET, market_limit
 from aa_auth.protocol.typed_data import order_digest
@@ -117,3 +118,17 @@ def test_gas_burning_account_cannot_starve_the_rest_of_the_batch(
     assert [o.reason for o in settlement.outcomes] == [Reason.VENUE_CALL_FAILED] * 3 + [Reason.AUTHORIZED] * 3
     # Each burner costs at most the cap, not the batch's whole budget.
     assert settlement.gas_used < 3 * 500_000 + 400_000
+
+
+def test_a_call_starved_by_the_transactions_gas_reverts_the_batch(desk: Desk, bot: LocalAccount) -> None:
+    """A consumeOrder that failed with less than the cap to spend says nothing about the order: the batch
+    reverts with ConsumeGasShort instead of reporting an honest order as 255, so gas estimation (the
+    smallest limit that does not revert) cannot settle on a limit that fails honest orders."""
+    desk.grant(bot)
+    signed = desk.sign(bot)
+    settle = desk.venue.contract.functions.settle([signed.as_abi()])
+    with pytest.raises(TransactionError) as starved:
+        desk.chain.call(settle, **{"from": desk.relayer.address, "gas": 90_000})
+    # The embedded chain reports the revert data only in its message.
+    assert repr(keccak(text="ConsumeGasShort()")[:4]) in str(starved.value)
+    assert desk.settle(signed).outcomes[0].settled
