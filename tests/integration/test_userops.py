@@ -684,7 +684,7 @@ def test_scoped_session_key_overhead_over_the_owner(
     isolated: Chain, stack: Stack, deployer: LocalAccount, test_artifacts: dict[str, dict[str, Any]]
 ) -> None:
     overhead = measure_session_overhead(isolated, stack, deployer, test_artifacts["MockERC20"])
-    print(f"\nhandleOps gas, ERC-20 transfer: owner {overhead.owner}, scoped session key {overhead.session}, "
-          f"difference {overhead.difference} (first ops: {overhead.owner_first} / {overhead.session_first})")
+    print(f"\nhandleOps gas, ERC-20 transfer: owner {overhead.owner.gas}, scoped session key {overhead.session.gas}, "
+          f"difference {overhead.difference} (first ops: {overhead.owner_first.gas} / {overhead.session_first.gas})")
     assert 12_130 < overhead.difference <= SESSION_OVERHEAD_CEILING
-    assert overhead.owner_first > overhead.owner and overhead.session_first > overhead.session  # fresh slots cost more
+    assert overhead.owner_first.gas > overhead.owner.gas and overhead.session_first.gas > overhead.session.gas  # fresh slots cost more
