@@ -93,8 +93,10 @@ abstract contract SessionAccountBase is ISessionAccount, IScopeWriter, IERC721Re
         _;
     }
 
+    /// @dev The EntryPoint first: it is the caller of every user operation, and comparing with it costs
+    /// no read of the owner (a clone's owner() copies its code).
     modifier onlyOwnerOrEntryPoint() {
-        if (msg.sender != owner() && msg.sender != address(this) && msg.sender != address(_entryPoint)) {
+        if (msg.sender != address(_entryPoint) && msg.sender != owner() && msg.sender != address(this)) {
             revert Unauthorized(msg.sender);
         }
         _;
@@ -412,9 +414,25 @@ abstract contract SessionAccountBase is ISessionAccount, IScopeWriter, IERC721Re
         }
     }
 
+    /// @dev The return data is copied only for the revert that carries it: a call that succeeds returns nothing.
     function _call(uint256 index, address target, uint256 value, bytes calldata data) private {
-        (bool ok, bytes memory result) = target.call{value: value}(data);
-        if (!ok) revert CallFailed(index, result);
+        bool ok;
+        assembly ("memory-safe") {
+            let input := mload(0x40) // scratch above the free memory pointer, never kept
+            calldatacopy(input, data.offset, data.length)
+            ok := call(gas(), target, value, input, data.length, 0, 0)
+        }
+        if (!ok) {
+            uint256 size;
+            assembly ("memory-safe") {
+                size := returndatasize()
+            }
+            bytes memory result = new bytes(size);
+            assembly ("memory-safe") {
+                returndatacopy(add(result, 0x20), 0, size)
+            }
+            revert CallFailed(index, result);
+        }
     }
 
     /// @notice ERC-4337 validation (EntryPoint v0.8). Every refusal returns SIG_VALIDATION_FAILED, on

@@ -1,13 +1,15 @@
 """Where a session user operation's gas goes: the bench's ERC-20 transfer through handleOps, signed by
-the owner and by the scoped session key (steady state: each signer's second operation), traced opcode
-by opcode on anvil (`--steps-tracing`), and the session's cost less the owner's per category.
+the owner, by the scoped session key and by a SimpleAccount v0.8's owner (steady state: each signer's
+second operation), traced opcode by opcode on anvil (`--steps-tracing`); prints the session's cost
+less the owner's, and SimpleAccount's less the owner's, per category.
 
     .venv/bin/python scripts/trace_userop.py
 
-Each opcode is charged to the code running it (EntryPoint, the clone's proxy code "account", its
+Each opcode is charged to the code running it (EntryPoint, the account's proxy code "account", its
 implementation "account impl", the token) and to the phase: validation (before the EntryPoint's innerHandleOp),
 execution (inside it) or the EntryPoint's accounting after it. A call's own cost is its gasCost less
-the gas it hands the callee; ecrecover is counted as its 3,000 plus the warm access.
+the gas it hands the callee; a call that runs no code (ecrecover, a payment to an EOA) costs the gas it
+took. Both accounts are named alike ("account", "account impl"), so their rows line up.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from aa_auth.chain.compiler import compile_contracts  # noqa: E402
 from aa_auth.chain.connection import Chain  # noqa: E402
 from aa_auth.contracts.stack import deploy_stack  # noqa: E402
 from aa_auth.erc4337.gas import Bundle, measure_session_overhead  # noqa: E402
-from aa_auth.ops.bench import E, _key  # noqa: E402
+from aa_auth.ops.bench import SIMPLE_ACCOUNT_SOURCES, E, _key  # noqa: E402
 from tests.anvil import running_anvil  # noqa: E402
 
 Part = tuple[str, str, str]  # phase, code, category
@@ -66,10 +68,9 @@ def breakdown(chain: Chain, bundle: Bundle, names: dict[str, str], entry_point: 
                 frames.append(f"{where} impl" if op == "DELEGATECALL" else _code_at(target, names))
                 if depth == 1 and target.lower() == entry_point.lower():
                     phase = "execution"  # the EntryPoint's innerHandleOp
-            elif int(target, 16) == 1:
-                parts[(phase, where, "ecrecover (3,000 + warm access)")] += 3_100
-            else:
-                parts[(phase, where, f"{op} (no code)")] += cost
+            else:  # no code ran (a precompile, a transfer to an EOA): what the call took is the gas it left
+                spent = step["gas"] - following["gas"] if following is not None else cost
+                parts[(phase, where, "ecrecover" if int(target, 16) == 1 else f"{op} (no code)")] += spent
         else:
             if depth == 1 and phase == "execution" and len(frames) == 1 and i and steps[i - 1]["depth"] == 2:
                 phase = "after execution"
@@ -78,29 +79,37 @@ def breakdown(chain: Chain, bundle: Bundle, names: dict[str, str], entry_point: 
     return parts
 
 
+def _print_difference(title: str, base: collections.Counter[Part], other: collections.Counter[Part]) -> None:
+    print(f"{title}: {sum(base.values()):,} -> {sum(other.values()):,} ({sum(other.values()) - sum(base.values()):+,})")
+    print(f"  {'phase':16s} {'code':22s} {'category':34s} {'first':>8s} {'second':>8s} {'diff':>8s}")
+    for key in sorted(set(base) | set(other), key=lambda k: -abs(other[k] - base[k])):
+        if other[key] != base[key]:
+            print(f"  {key[0]:16s} {key[1]:22s} {key[2]:34s} {base[key]:8,} {other[key]:8,} {other[key] - base[key]:+8,}")
+
+
 def main() -> None:
     token = compile_contracts(("MockERC20",), ("contracts", "tests/contracts"))["MockERC20"]
+    simple = compile_contracts(("SimpleAccount", "ERC1967Proxy"), (SIMPLE_ACCOUNT_SOURCES,))
     with running_anvil(extra_args=("--steps-tracing",)) as url:
         chain = Chain.connect(url)
         deployer = _key("deployer")
         chain.fund(deployer.address, 1_000 * E)
         stack = deploy_stack(chain, deployer)
-        overhead = measure_session_overhead(chain, stack, deployer, token)
+        overhead = measure_session_overhead(chain, stack, deployer, token, simple_account=simple)
+        assert overhead.simple_account is not None
         names = {stack.entry_point.lower(): "EntryPoint"}
-        for log in chain.w3.eth.get_transaction_receipt(overhead.owner.transaction_hash)["logs"]:
-            if log["address"].lower() == stack.entry_point.lower() and len(log["topics"]) == 4:
-                names["0x" + log["topics"][2].hex()[-40:]] = "account"  # UserOperationEvent's sender
-            elif log["address"].lower() != stack.entry_point.lower():
-                names[log["address"].lower()] = "token"  # Transfer's emitter
-        owner = breakdown(chain, overhead.owner, names, stack.entry_point)
-        session = breakdown(chain, overhead.session, names, stack.entry_point)
-        print(f"owner {overhead.owner.gas:,}  session {overhead.session.gas:,}  difference {overhead.difference:,}")
-        print(f"  {'phase':16s} {'code':28s} {'category':34s} {'owner':>8s} {'session':>8s} {'diff':>8s}")
-        keys = sorted(set(owner) | set(session), key=lambda k: -abs(session[k] - owner[k]))
-        for key in keys:
-            if session[key] != owner[key]:
-                print(f"  {key[0]:16s} {key[1]:28s} {key[2]:34s} {owner[key]:8,} {session[key]:8,} {session[key] - owner[key]:+8,}")
-        print(f"  {'total':80s} {sum(owner.values()):8,} {sum(session.values()):8,} {overhead.difference:+8,}")
+        for bundle in (overhead.owner, overhead.simple_account):
+            for log in chain.w3.eth.get_transaction_receipt(bundle.transaction_hash)["logs"]:
+                if log["address"].lower() == stack.entry_point.lower() and len(log["topics"]) == 4:
+                    names["0x" + log["topics"][2].hex()[-40:]] = "account"  # UserOperationEvent's sender
+                elif log["address"].lower() != stack.entry_point.lower():
+                    names[log["address"].lower()] = "token"  # Transfer's emitter
+        owner, session, reference = (
+            breakdown(chain, bundle, names, stack.entry_point)
+            for bundle in (overhead.owner, overhead.session, overhead.simple_account)
+        )
+        _print_difference("owner -> session key", owner, session)
+        _print_difference("owner -> SimpleAccount v0.8 owner", owner, reference)
 
 
 if __name__ == "__main__":
