@@ -19,6 +19,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from hexbytes import HexBytes
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from aa_auth.chain.compiler import compile_contracts  # noqa: E402
@@ -99,7 +101,7 @@ def main() -> None:
         assert overhead.simple_account is not None
         names = {stack.entry_point.lower(): "EntryPoint"}
         for bundle in (overhead.owner, overhead.simple_account):
-            for log in chain.w3.eth.get_transaction_receipt(bundle.transaction_hash)["logs"]:
+            for log in chain.w3.eth.get_transaction_receipt(HexBytes(bundle.transaction_hash))["logs"]:
                 if log["address"].lower() == stack.entry_point.lower() and len(log["topics"]) == 4:
                     names["0x" + log["topics"][2].hex()[-40:]] = "account"  # UserOperationEvent's sender
                 elif log["address"].lower() != stack.entry_point.lower():

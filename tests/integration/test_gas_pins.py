@@ -21,9 +21,9 @@ PINNED_GRANT = 219_278
 # before), with no change to the order path's source.
 PINNED_FIRST = 318_971 / 10
 PINNED_NEXT = 265_064 / 10
-PINNED_OWNER_OP = 94_884
+PINNED_OWNER_OP = 94_359
 PINNED_SIMPLE_ACCOUNT_OP = 98_609  # EntryPoint v0.8's SimpleAccount, the same transfer (reference row)
-PINNED_SESSION_OP = 106_240
+PINNED_SESSION_OP = 105_715
 PINNED_SESSION_OVER_OWNER = 11_356
 
 
