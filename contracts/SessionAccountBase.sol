@@ -3,7 +3,7 @@ pragma solidity ^0.8.28;
 
 import {IEntryPoint} from "@account-abstraction/contracts/interfaces/IEntryPoint.sol";
 import {PackedUserOperation} from "@account-abstraction/contracts/interfaces/PackedUserOperation.sol";
-import {SIG_VALIDATION_FAILED, _packValidationData} from "@account-abstraction/contracts/core/Helpers.sol";
+import {SIG_VALIDATION_FAILED} from "@account-abstraction/contracts/core/Helpers.sol";
 import {IERC721Receiver} from "@openzeppelin/contracts/token/ERC721/IERC721Receiver.sol";
 import {IERC1155Receiver} from "@openzeppelin/contracts/token/ERC1155/IERC1155Receiver.sol";
 import {IERC165} from "@openzeppelin/contracts/utils/introspection/IERC165.sol";
@@ -49,6 +49,11 @@ abstract contract SessionAccountBase is ISessionAccount, IScopeWriter, IERC721Re
     uint8 private constant RATE_LIMITED = 13;
     uint8 private constant NOTIONAL_CAP_EXCEEDED = 14;
 
+    // Where PackedUserOperation's head holds the offsets of callData and paymasterAndData (the fourth and
+    // eighth of its nine fields).
+    uint256 private constant CALL_DATA_HEAD = 0x60;
+    uint256 private constant PAYMASTER_AND_DATA_HEAD = 0xe0;
+
     IEntryPoint private immutable _entryPoint;
     /// @dev The implementation's own address: no owner there, and the scope writer of its accounts.
     address internal immutable _implementation;
@@ -78,8 +83,10 @@ abstract contract SessionAccountBase is ISessionAccount, IScopeWriter, IERC721Re
         _;
     }
 
+    /// @dev The EntryPoint first: it is the caller of every user operation, and comparing with it costs
+    /// no read of the owner (a clone's owner() copies its code).
     modifier onlyOwnerOrEntryPoint() {
-        if (msg.sender != owner() && msg.sender != address(this) && msg.sender != address(_entryPoint)) {
+        if (msg.sender != address(_entryPoint) && msg.sender != owner() && msg.sender != address(this)) {
             revert Unauthorized(msg.sender);
         }
         _;
@@ -431,9 +438,25 @@ abstract contract SessionAccountBase is ISessionAccount, IScopeWriter, IERC721Re
         }
     }
 
+    /// @dev The return data is copied only for the revert that carries it: a call that succeeds returns nothing.
     function _call(uint256 index, address target, uint256 value, bytes calldata data) private {
-        (bool ok, bytes memory result) = target.call{value: value}(data);
-        if (!ok) revert CallFailed(index, result);
+        bool ok;
+        assembly ("memory-safe") {
+            let input := mload(0x40) // scratch above the free memory pointer, never kept
+            calldatacopy(input, data.offset, data.length)
+            ok := call(gas(), target, value, input, data.length, 0, 0)
+        }
+        if (!ok) {
+            uint256 size;
+            assembly ("memory-safe") {
+                size := returndatasize()
+            }
+            bytes memory result = new bytes(size);
+            assembly ("memory-safe") {
+                returndatacopy(add(result, 0x20), 0, size)
+            }
+            revert CallFailed(index, result);
+        }
     }
 
     /// @notice ERC-4337 validation (EntryPoint v0.8). Every refusal returns SIG_VALIDATION_FAILED, on
@@ -465,27 +488,65 @@ abstract contract SessionAccountBase is ISessionAccount, IScopeWriter, IERC721Re
         uint256 lane = userOp.nonce >> 64;
         if (lane >> 160 != 0) return SIG_VALIDATION_FAILED;
         address key = address(uint160(lane));
-        AccountStorage.Layout storage $ = AccountStorage.layout();
-        AccountStorage.Session storage s = $.sessions[key];
-        // One word: zero validUntil for a key never granted, revoked, or without user operations.
-        (uint256 validAfter, uint256 validUntil, uint32 epoch, uint256 left) =
-            (s.opsValidAfter, s.opsValidUntil, s.opsEpoch, s.gasFeeLeft);
-        if (validUntil == 0 || epoch != $.epoch || $.frozen) return SIG_VALIDATION_FAILED;
-        if (userOp.paymasterAndData.length != 0) return SIG_VALIDATION_FAILED;
-        if (!UserOpCalls.allowedBy(userOp.callData, key, address(this))) return SIG_VALIDATION_FAILED;
+        // Two words, one SLOAD each, unpacked by shifts (AccountStorage's bit positions): the key's
+        // user-operation word (validUntil zero for a key never granted, revoked, or without user
+        // operations) and the account's (frozen and the revoke-all epoch).
+        uint256 slot = AccountStorage.opsSlot(key);
+        uint256 ops;
+        assembly ("memory-safe") {
+            ops := sload(slot)
+        }
+        (bool isFrozen, uint32 accountEpoch) = AccountStorage.flags(AccountStorage.layout());
+        uint256 validUntil = uint48(ops >> AccountStorage.OPS_VALID_UNTIL_SHIFT);
+        if (validUntil == 0) return SIG_VALIDATION_FAILED;
+        if (uint32(ops >> AccountStorage.OPS_EPOCH_SHIFT) != accountEpoch) return SIG_VALIDATION_FAILED;
+        if (isFrozen) return SIG_VALIDATION_FAILED;
+        (bool inCalldata, bytes calldata paymasterAndData) = _bytesField(userOp, PAYMASTER_AND_DATA_HEAD);
+        if (!inCalldata || paymasterAndData.length != 0) return SIG_VALIDATION_FAILED;
+        bytes calldata callData;
+        (inCalldata, callData) = _bytesField(userOp, CALL_DATA_HEAD);
+        if (!inCalldata || !UserOpCalls.allowedBy(callData, key, address(this))) return SIG_VALIDATION_FAILED;
 
         uint256 cost = _maxCost(userOp);
+        uint256 left = ops >> AccountStorage.GAS_FEE_LEFT_SHIFT;
         if (cost > left) return SIG_VALIDATION_FAILED;
-        s.gasFeeLeft = uint128(left - cost);
-        // EntryPoint v0.8 treats validAfter as exclusive; pack validAfter - 1 to keep SPEC's inclusive window.
-        uint256 packed = _packValidationData(false, uint48(validUntil), uint48(validAfter == 0 ? 0 : validAfter - 1));
+        uint256 validAfter = uint48(ops);
+        uint256 packed;
+        unchecked {
+            // The whole word rewritten at once: the budget less the cost, the other fields as they were.
+            ops = uint128(ops) | (left - cost) << AccountStorage.GAS_FEE_LEFT_SHIFT;
+            // _packValidationData(false, validUntil, validAfter - 1): EntryPoint v0.8 treats validAfter as
+            // exclusive, so validAfter - 1 keeps SPEC's inclusive window (0 stays 0).
+            packed = validUntil << 160 | (validAfter == 0 ? 0 : validAfter - 1) << 208;
+        }
         // Last, without a branch: a signer other than the lane's key fails after exactly the same work.
         uint256 result;
         assembly ("memory-safe") {
+            sstore(slot, ops)
             let signedByKey := and(valid, eq(signer, key))
             result := or(mul(signedByKey, packed), iszero(signedByKey)) // SIG_VALIDATION_FAILED is 1
         }
         return result;
+    }
+
+    /// @dev The bytes field of `userOp` whose offset word is at `head`, read in place without the ABI
+    /// decoder's checks: only the EntryPoint gets here, and it ABI-encodes the operation itself
+    /// (abi.encodeCall), so the field is where the decoder would find it. `ok` is false for a field
+    /// that would reach past the calldata (the decoder would revert there).
+    function _bytesField(PackedUserOperation calldata userOp, uint256 head)
+        private
+        pure
+        returns (bool ok, bytes calldata field)
+    {
+        assembly ("memory-safe") {
+            let offset := calldataload(add(userOp, head))
+            let at := add(userOp, offset)
+            field.length := calldataload(at)
+            field.offset := add(at, 32)
+            // Offsets and lengths below 2**32 keep the sums from wrapping.
+            ok := and(and(lt(offset, 0x100000000), lt(field.length, 0x100000000)),
+                iszero(gt(add(field.offset, field.length), calldatasize())))
+        }
     }
 
     /// @dev The operation's maximum cost without a paymaster (SPEC section 4, maxGasFee).

@@ -46,6 +46,22 @@ library AccountStorage {
 
     uint224 private constant BIG_NOTIONAL = type(uint224).max;
 
+    // Bit positions of the words validateUserOp reads with one SLOAD each (solc packs a struct's fields
+    // from the low bits up, in declaration order): Layout's first slot and Session's fourth word.
+    uint256 internal constant FROZEN_SHIFT = 160; // guardian (160 bits), then frozen (8)
+    uint256 internal constant EPOCH_SHIFT = 168; // then epoch (32)
+    uint256 internal constant OPS_VALID_UNTIL_SHIFT = 48; // opsValidAfter (48 bits), then opsValidUntil (48)
+    uint256 internal constant OPS_EPOCH_SHIFT = 96; // then opsEpoch (32)
+    uint256 internal constant GAS_FEE_LEFT_SHIFT = 128; // then gasFeeLeft (128)
+
+    /// @dev The slot of `key`'s user-operation word (its Session's fourth word).
+    function opsSlot(address key) internal view returns (uint256 slot) {
+        Session storage s = layout().sessions[key];
+        assembly ("memory-safe") {
+            slot := add(s.slot, 3)
+        }
+    }
+
     /// @dev What a key may be charged in all: its maxGasFee, which the budget word holds up to 2**128 - 1
     /// (far beyond all the ether there is; a total past it was refused before this layout too).
     function budgetCap(uint256 maxGasFee) internal pure returns (uint128) {
@@ -85,7 +101,7 @@ library AccountStorage {
         assembly ("memory-safe") {
             word := sload($.slot)
         }
-        return (uint8(word >> 160) != 0, uint32(word >> 168));
+        return (uint8(word >> FROZEN_SHIFT) != 0, uint32(word >> EPOCH_SHIFT));
     }
 
     /// @dev Records a charge: word 1 whole (orders <= maxOrdersPerWindow, a uint32), the window index

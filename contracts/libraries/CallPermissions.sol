@@ -36,7 +36,9 @@ library CallPermissions {
         bytes4 selector;
         if (data.length != 0) {
             if (data.length < 4) return false;
-            selector = bytes4(data[:4]);
+            assembly ("memory-safe") {
+                selector := and(calldataload(data.offset), shl(224, 0xffffffff)) // bytes4(data[:4]), unchecked
+            }
             if (selector == 0) return false;
         }
         AccountStorage.Layout storage $ = AccountStorage.layout();

@@ -20,8 +20,14 @@ library UserOpCalls {
     /// its calls is outside `key`'s permitted calls. An empty batch makes no call and is allowed.
     function allowedBy(bytes calldata callData, address key, address account) internal view returns (bool) {
         if (callData.length < 4) return false;
-        bytes4 selector = bytes4(callData[:4]);
-        bytes calldata args = callData[4:];
+        bytes4 selector;
+        bytes calldata args;
+        assembly ("memory-safe") {
+            // bytes4(callData[:4]) and callData[4:], without the slices' repeated bounds checks.
+            selector := and(calldataload(callData.offset), shl(224, 0xffffffff))
+            args.offset := add(callData.offset, 4)
+            args.length := sub(callData.length, 4)
+        }
         if (selector == ISessionAccount.execute.selector) return _allowedAt(args, 0, true, key, account);
         if (selector != ISessionAccount.executeBatch.selector) return false;
         (bool ok, uint256 arrayAt) = _word(args, 0);
@@ -29,40 +35,58 @@ library UserOpCalls {
         uint256 count;
         (ok, count) = _word(args, arrayAt);
         if (!ok || count >= LIMIT) return false;
-        uint256 heads = arrayAt + 32;
-        for (uint256 i; i < count; ++i) {
-            uint256 elementOffset;
-            (ok, elementOffset) = _word(args, heads + 32 * i);
-            if (!ok || elementOffset >= LIMIT || !_allowedAt(args, heads + elementOffset, false, key, account)) {
-                return false;
+        // arrayAt, count and each elementOffset are below 2**32: nothing here overflows.
+        unchecked {
+            uint256 heads = arrayAt + 32;
+            for (uint256 i; i < count; ++i) {
+                uint256 elementOffset;
+                (ok, elementOffset) = _word(args, heads + 32 * i);
+                if (!ok || elementOffset >= LIMIT || !_allowedAt(args, heads + elementOffset, false, key, account)) {
+                    return false;
+                }
             }
         }
         return true;
     }
 
-    /// @dev The (address target, uint256 value, bytes data) tuple at `at`.
+    /// @dev The (address target, uint256 value, bytes data) tuple at `at`. Every check of the tuple is
+    /// folded into `ok` without a branch: they have no side effects, so only whether all hold matters.
     function _allowedAt(bytes calldata args, uint256 at, bool topLevel, address key, address account)
         private
         view
         returns (bool)
     {
-        (bool ok, uint256 target) = _word(args, at);
-        if (!ok || target >> 160 != 0) return false;
-        uint256 dataOffset;
-        (ok, dataOffset) = _word(args, at + 64);
-        if (!ok || dataOffset >= LIMIT) return false;
-        uint256 dataAt = (topLevel ? 0 : at) + dataOffset;
-        uint256 length;
-        (ok, length) = _word(args, dataAt);
-        if (!ok || length >= LIMIT || dataAt + 32 + length > args.length) return false;
-        // The value word lies before the data offset word, which exists.
-        uint256 value = uint256(bytes32(args[at + 32:at + 64]));
-        return CallPermissions.allows(key, account, address(uint160(target)), value, args[dataAt + 32:dataAt + 32 + length]);
+        bool ok;
+        uint256 target;
+        uint256 value;
+        bytes calldata data;
+        assembly ("memory-safe") {
+            let end := args.length
+            let base := args.offset
+            // The three head words exist (`at` is below about 2**34): target, value, the data offset.
+            ok := iszero(gt(add(at, 96), end))
+            target := calldataload(add(base, at))
+            value := calldataload(add(base, add(at, 32)))
+            let dataOffset := calldataload(add(base, add(at, 64)))
+            ok := and(ok, and(iszero(shr(160, target)), lt(dataOffset, LIMIT)))
+            // From here on every term is below 2**36 whenever `ok` holds; when it does not, a wrapped sum
+            // only feeds a result that is false anyway.
+            let dataAt := add(mul(iszero(topLevel), at), dataOffset)
+            let length := calldataload(add(base, dataAt))
+            ok := and(ok, and(iszero(gt(add(dataAt, 32), end)), lt(length, LIMIT)))
+            ok := and(ok, iszero(gt(add(add(dataAt, 32), length), end)))
+            data.offset := add(base, add(dataAt, 32))
+            data.length := length
+        }
+        return ok && CallPermissions.allows(key, account, address(uint160(target)), value, data);
     }
 
+    /// @dev The word at `at` of `args`, when `args` holds all of it. Callers keep `at` below about 2**34,
+    /// so `at + 32` cannot overflow; read in place, without the bounds checks a slice repeats.
     function _word(bytes calldata args, uint256 at) private pure returns (bool ok, uint256 value) {
-        // Callers keep `at` below about 2**34, so `at + 32` cannot overflow.
-        if (at + 32 > args.length) return (false, 0);
-        return (true, uint256(bytes32(args[at:at + 32])));
+        assembly ("memory-safe") {
+            ok := iszero(gt(add(at, 32), args.length))
+            value := mul(ok, calldataload(add(args.offset, at)))
+        }
     }
 }

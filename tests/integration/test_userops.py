@@ -675,16 +675,19 @@ def test_hash_check_refuses_a_client_on_the_wrong_chain(entry_point: EntryPoint,
 # ---------------------------------------------------------------- gas (a benchmark figure, pinned against regressions)
 
 # Gas is deterministic, so this pins a regression, not a timing. Measured on the shipped SessionAccount:
-# 16,250 gas. SPEC-section-4 checks touch three cold storage slots, the scope's code and one budget write
-# (12,130 gas) that the owner's path never touches; see docs/erc4337.md for the breakdown.
-SESSION_OVERHEAD_CEILING = 16_500
+# 11,356 gas. The session path reads three cold words the owner's never does (the key's user-operation
+# word, the account word, the call word) and rewrites the budget, and its nonce carries 20 non-zero key
+# bytes: 3 x 2,100 + 2,900 + 240 = 9,440 gas, below which no session operation of this layout goes (see
+# BENCHMARKS.md, "Where a session user operation's gas goes").
+SESSION_OVERHEAD_FLOOR = 9_440
+SESSION_OVERHEAD_CEILING = 11_600
 
 
 def test_scoped_session_key_overhead_over_the_owner(
     isolated: Chain, stack: Stack, deployer: LocalAccount, test_artifacts: dict[str, dict[str, Any]]
 ) -> None:
     overhead = measure_session_overhead(isolated, stack, deployer, test_artifacts["MockERC20"])
-    print(f"\nhandleOps gas, ERC-20 transfer: owner {overhead.owner}, scoped session key {overhead.session}, "
-          f"difference {overhead.difference} (first ops: {overhead.owner_first} / {overhead.session_first})")
-    assert 12_130 < overhead.difference <= SESSION_OVERHEAD_CEILING
-    assert overhead.owner_first > overhead.owner and overhead.session_first > overhead.session  # fresh slots cost more
+    print(f"\nhandleOps gas, ERC-20 transfer: owner {overhead.owner.gas}, scoped session key {overhead.session.gas}, "
+          f"difference {overhead.difference} (first ops: {overhead.owner_first.gas} / {overhead.session_first.gas})")
+    assert SESSION_OVERHEAD_FLOOR < overhead.difference <= SESSION_OVERHEAD_CEILING
+    assert overhead.owner_first.gas > overhead.owner.gas and overhead.session_first.gas > overhead.session.gas  # fresh slots cost more
