@@ -197,10 +197,11 @@ def main() -> None:
     if not FORGE.exists():
         raise SystemExit(f"{FORGE} is missing: run `make install`")
     chosen = [known[n] for n in args.only] if args.only else list(MUTATIONS)
-    previous = {r["name"]: r for r in json.loads(OUT.read_text())} if OUT.exists() else {}
     print("| mutation | forge tests failed | halmos checks failed | killed |\n| --- | --- | --- | --- |")
     for mutation in chosen:
         result = run(mutation)
+        # Read again just before writing: another campaign may share the file (one per core).
+        previous = {r["name"]: r for r in json.loads(OUT.read_text())} if OUT.exists() else {}
         previous[mutation.name] = asdict(result)
         OUT.parent.mkdir(exist_ok=True)
         OUT.write_text(json.dumps([previous[m.name] for m in MUTATIONS if m.name in previous], indent=1))
