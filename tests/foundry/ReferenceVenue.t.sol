@@ -1,10 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.28;
 
-import {SignedOrder} from "../../contracts/ReferenceVenue.sol";
 import {IOrderAuthorizer, Order} from "../../contracts/interfaces/IOrderAuthorizer.sol";
 import {Fixture} from "./lib/Fixture.sol";
-import {venueReasons} from "./lib/VenueLogs.sol";
 
 /// @dev An "account" whose consumeOrder always reverts with OrderRejected(code), whatever the code.
 contract RejectingAccount {
@@ -22,19 +20,11 @@ contract RejectingAccount {
 /// @title The reference venue's own rules (SPEC section 9): which refusals it passes on, and fills it
 /// cannot book. The account's reasons are Authorization.t.sol's; these are the venue's.
 contract ReferenceVenueTest is Fixture {
-    function _settleFrom(address from, Order memory o, bytes memory signature) internal returns (uint8) {
-        SignedOrder[] memory batch = new SignedOrder[](1);
-        batch[0] = SignedOrder(from, o, signature);
-        vm.recordLogs();
-        venue.settle(batch);
-        return venueReasons(address(venue), vm.getRecordedLogs())[0];
-    }
-
     function test_passesOnReasons1To14AndNothingElse() public {
         Order memory o = order(1);
         for (uint256 code; code <= 255; ++code) {
             uint8 expected = code >= 1 && code <= 14 ? uint8(code) : 255;
-            uint8 got = _settleFrom(address(new RejectingAccount(uint8(code))), o, new bytes(65));
+            uint8 got = settleFrom(address(new RejectingAccount(uint8(code))), o, new bytes(65));
             vm.assertEq(got, expected, "a refusal outside 1..14 (0 above all: it would read as settled) is 255");
         }
     }

@@ -83,8 +83,13 @@ abstract contract Fixture is Test {
 
     /// @dev Settles one order through the reference venue and returns the reason it emitted (0: settled).
     function settleOne(Order memory o, bytes memory signature) internal returns (uint8) {
+        return settleFrom(address(account), o, signature);
+    }
+
+    /// @dev settleOne for an order of `from`, which need not be an aa-auth account.
+    function settleFrom(address from, Order memory o, bytes memory signature) internal returns (uint8) {
         SignedOrder[] memory batch = new SignedOrder[](1);
-        batch[0] = SignedOrder(address(account), o, signature);
+        batch[0] = SignedOrder(from, o, signature);
         vm.recordLogs();
         venue.settle(batch);
         return venueReasons(address(venue), vm.getRecordedLogs())[0];
